@@ -1,0 +1,20 @@
+"""tinygrad_edu: an automatic-differentiation engine to read end to end.
+
+Reading order: ``ops.py`` (every operation and its derivative), ``value.py``
+(the Value class that records the graph), ``autograd.py`` (backward: the chain
+rule in reverse topological order), then ``nn/`` and ``optim.py``.
+"""
+
+from .autograd import is_grad_enabled, no_grad
+from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
+from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
+from .value import Value, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "tensor", "no_grad", "is_grad_enabled",
+    "zeros", "ones", "rand", "randn", "arange", "argmax", "manual_seed", "generator",
+    "gradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
+    "__version__",
+]

@@ -1,0 +1,54 @@
+"""The command line: ``python -m tinygrad_edu`` (or ``tinygrad-edu``) and its sub-commands.
+
+Each sub-command is one function that uses only the public API. ``main``
+returns the exit code: 0 ok, 2 a usage error (argparse prints the usage line
+and one error line).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu.printing import format_array
+
+
+def worked_example() -> None:
+    """The slide's forward pass z = 0.18 and its gradients, with Value operations."""
+    x = tg.tensor([1.0, 2.0])
+    w_h = tg.Value(np.full((2, 2), 0.1), dtype=np.float32, requires_grad=True, name="W_h")
+    b_h = tg.Value(np.full(2, 0.1), dtype=np.float32, requires_grad=True, name="b_h")
+    w_z = tg.Value(np.full((1, 2), 0.1), dtype=np.float32, requires_grad=True, name="W_z")
+    b_z = tg.Value(np.full(1, 0.1), dtype=np.float32, requires_grad=True, name="b_z")
+    h = x @ w_h.T + b_h
+    z = h @ w_z.T + b_z
+    y_hat = z.sigmoid()
+    loss = -(1 - y_hat).log().sum()  # binary cross-entropy with target y = 0
+    loss.backward()
+    print(f"tinygrad_edu {tg.__version__}")
+    print("The slide's network: x = [1, 2], every weight and bias 0.1, target y = 0")
+    print(f"  h = x @ W_hᵀ + b_h  = {h}")
+    print(f"  z = h @ W_zᵀ + b_z  = {z}")
+    print(f"  ŷ = σ(z)           = {y_hat}")
+    print(f"  L = -log(1 - ŷ)    = {loss}")
+    for p in (w_h, b_h, w_z, b_z):
+        label = f"  dL/d{p.name:<4} = "
+        print(label + format_array(p.grad, prefix=label))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-edu",
+        description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers.")
+    parser.add_argument("--version", action="version", version=f"tinygrad_edu {tg.__version__}")
+    parser.set_defaults(run=lambda args: worked_example())
+    parser.add_subparsers(dest="command", metavar="command")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.run(args) or 0

@@ -1,0 +1,474 @@
+"""Every differentiable operation, with its derivative.
+
+Read this file top to bottom as a table of derivatives. Each operation is a
+small class:
+
+* ``forward(*arrays)`` computes the output from numpy arrays and saves what
+  the derivative will need;
+* ``backward(grad)`` receives ``grad = dL/d(output)`` and returns
+  ``dL/d(input)`` for every input, by the chain rule
+  ``dL/dx = dL/dout * dout/dx``. The docstring states ``dout/dx``.
+
+The classes know nothing about ``Value``: ``value.py`` calls ``forward`` when
+it builds the graph and ``autograd.py`` calls ``backward`` when it walks it
+back. ``OPS`` at the bottom lists every operation, so tests can check them all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``, undoing numpy broadcasting.
+
+    If x of shape (3, 1) was broadcast to (2, 3, 4), each element of x was used
+    2 * 4 times, so its gradient is the sum over the copies: sum over the
+    leading axis that broadcasting added, and over the axis where x had size 1.
+    """
+    if grad.shape == shape:
+        return grad
+    added = grad.ndim - len(shape)
+    stretched = tuple(i + added for i, n in enumerate(shape) if n == 1 and grad.shape[i + added] != 1)
+    grad = grad.sum(axis=tuple(range(added)) + stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _normalize_axes(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+
+
+def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
+    """Give a reduction's gradient its axes back, then broadcast it to the input's shape."""
+    if not keepdims:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+class Function:
+    """One operation in the graph. ``value.py`` sets ``parents`` (the input Values)
+    and ``needs_input_grad`` (whether each input requires grad) before ``forward``."""
+
+    __slots__ = ("parents", "needs_input_grad")
+
+    name = "function"  # the label graphs and traces show
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- arithmetic
+
+class Add(Function):
+    """out = a + b.   dout/da = 1,   dout/db = 1."""
+
+    __slots__ = ("a_shape", "b_shape")
+    name = "add"
+
+    def forward(self, a, b):
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a + b
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.a_shape), unbroadcast(grad, self.b_shape)
+
+
+class Sub(Function):
+    """out = a - b.   dout/da = 1,   dout/db = -1."""
+
+    __slots__ = ("a_shape", "b_shape")
+    name = "sub"
+
+    def forward(self, a, b):
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a - b
+
+    def backward(self, grad):
+        return unbroadcast(grad, self.a_shape), unbroadcast(-grad, self.b_shape)
+
+
+class Mul(Function):
+    """out = a * b.   dout/da = b,   dout/db = a."""
+
+    __slots__ = ("a", "b")
+    name = "mul"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        return unbroadcast(grad * self.b, self.a.shape), unbroadcast(grad * self.a, self.b.shape)
+
+
+class Div(Function):
+    """out = a / b.   dout/da = 1/b,   dout/db = -a/b² = -out/b."""
+
+    __slots__ = ("b", "out", "a_shape")
+    name = "div"
+
+    def forward(self, a, b):
+        self.a_shape, self.b = a.shape, b
+        self.out = a / b
+        return self.out
+
+    def backward(self, grad):
+        grad_a = grad / self.b
+        return unbroadcast(grad_a, self.a_shape), unbroadcast(-grad_a * self.out, self.b.shape)
+
+
+class Neg(Function):
+    """out = -a.   dout/da = -1."""
+
+    __slots__ = ()
+    name = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+class Pow(Function):
+    """out = a ** b.   dout/da = b·a^(b-1),   dout/db = a^b·ln(a) = out·ln(a).
+
+    The exponent's derivative needs ln(a), defined only for a > 0, so it is
+    computed only when the exponent itself requires grad (``x ** 2`` never does).
+    """
+
+    __slots__ = ("a", "b", "out")
+    name = "pow"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, grad):
+        grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
+        grad_b = None
+        if self.needs_input_grad[1]:
+            grad_b = unbroadcast(grad * self.out * np.log(self.a), self.b.shape)
+        return grad_a, grad_b
+
+
+class MatMul(Function):
+    """out = a @ b.   dL/da = dL/dout @ bᵀ,   dL/db = aᵀ @ dL/dout.
+
+    A 1-D a is treated as a row (1, n) and a 1-D b as a column (n, 1), as
+    numpy's matmul does; batch dimensions broadcast and are summed back.
+    Each product is computed only for inputs that require grad: for a first
+    layer ``x @ W`` the gradient with respect to the data x is never wanted.
+    """
+
+    __slots__ = ("a", "b")
+    name = "matmul"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        a2 = a[np.newaxis, :] if a.ndim == 1 else a
+        b2 = b[:, np.newaxis] if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ grad, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+# ---------------------------------------------------------------- elementwise functions
+
+class Exp(Function):
+    """out = eˣ.   dout/dx = eˣ = out."""
+
+    __slots__ = ("out",)
+    name = "exp"
+
+    def forward(self, x):
+        self.out = np.exp(x)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out,)
+
+
+class Log(Function):
+    """out = ln x.   dout/dx = 1/x."""
+
+    __slots__ = ("x",)
+    name = "log"
+
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, grad):
+        return (grad / self.x,)
+
+
+class Relu(Function):
+    """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
+
+    At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
+    which the strict ``x > 0`` gives.
+    """
+
+    __slots__ = ("x",)
+    name = "relu"
+
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0)
+
+    def backward(self, grad):
+        return (grad * (self.x > 0),)
+
+
+class Sigmoid(Function):
+    """out = σ(x) = 1 / (1 + e⁻ˣ).   dout/dx = σ(x)·(1 − σ(x)) = out·(1 − out).
+
+    e⁻ˣ overflows for x = -1000, so we only ever exponentiate -|x|:
+    σ(x) = 1/(1 + e^-|x|) for x ≥ 0 and e^-|x|/(1 + e^-|x|) for x < 0.
+    """
+
+    __slots__ = ("out",)
+    name = "sigmoid"
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        self.out = np.where(x >= 0, 1, e) / (1 + e)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out * (1 - self.out),)
+
+
+class Tanh(Function):
+    """out = tanh x.   dout/dx = 1 − tanh²x = 1 − out²."""
+
+    __slots__ = ("out",)
+    name = "tanh"
+
+    def forward(self, x):
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * (1 - self.out * self.out),)
+
+
+class Cast(Function):
+    """out = x converted to another dtype.   dout/dx = 1 (the gradient is cast back)."""
+
+    __slots__ = ("dtype", "x_dtype")
+    name = "cast"
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        self.x_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return (grad.astype(self.x_dtype),)
+
+
+# ---------------------------------------------------------------- reductions
+
+class Sum(Function):
+    """out = Σᵢ xᵢ over ``axis``.   dout/dxᵢ = 1: every summed element gets the gradient."""
+
+    __slots__ = ("axis", "keepdims", "x_shape")
+    name = "sum"
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        self.axis = _normalize_axes(self.axis, x.ndim)
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        return (_expand_reduced(grad, self.axis, self.keepdims, self.x_shape),)
+
+
+class Mean(Function):
+    """out = (1/n) Σᵢ xᵢ over ``axis``, n elements.   dout/dxᵢ = 1/n."""
+
+    __slots__ = ("axis", "keepdims", "x_shape", "count")
+    name = "mean"
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        self.axis = _normalize_axes(self.axis, x.ndim)
+        self.count = int(np.prod([x.shape[a] for a in self.axis]))
+        return x.mean(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        return (_expand_reduced(grad / self.count, self.axis, self.keepdims, self.x_shape),)
+
+
+class Max(Function):
+    """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1 for the arg-max element, else 0.
+
+    When several elements tie, the first (numpy's ``argmax``) takes the whole gradient.
+    """
+
+    __slots__ = ("axis", "keepdims", "x_shape", "index")
+    name = "max"
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        if self.axis is None:
+            self.index = np.argmax(x)
+            out = x.reshape(-1)[self.index]
+            return np.reshape(out, (1,) * x.ndim) if self.keepdims else np.asarray(out)
+        self.index = np.argmax(x, axis=self.axis, keepdims=True)
+        out = np.take_along_axis(x, self.index, axis=self.axis)
+        return out if self.keepdims else np.squeeze(out, axis=self.axis)
+
+    def backward(self, grad):
+        dx = np.zeros(self.x_shape, dtype=grad.dtype)
+        if self.axis is None:
+            dx.reshape(-1)[self.index] = np.reshape(grad, ())
+        else:
+            if not self.keepdims:
+                grad = np.expand_dims(grad, self.axis)
+            np.put_along_axis(dx, self.index, grad, axis=self.axis)
+        return (dx,)
+
+
+# ---------------------------------------------------------------- shape
+
+class Reshape(Function):
+    """out = x with a new shape.   The gradient is reshaped back."""
+
+    __slots__ = ("shape", "x_shape")
+    name = "reshape"
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, grad):
+        return (grad.reshape(self.x_shape),)
+
+
+class Transpose(Function):
+    """out = x with its axes permuted.   The gradient is permuted back by the inverse permutation."""
+
+    __slots__ = ("axes",)
+    name = "transpose"
+
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        if self.axes is None:
+            self.axes = tuple(reversed(range(x.ndim)))
+        return np.transpose(x, self.axes)
+
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort(self.axes)),)
+
+
+class Index(Function):
+    """out = x[index].   Each selected element's gradient goes back to where it came from;
+    an element selected twice (integer-array indexing) receives the sum of both."""
+
+    __slots__ = ("index", "x_shape")
+    name = "index"
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return np.asarray(x[self.index])
+
+    def backward(self, grad):
+        dx = np.zeros(self.x_shape, dtype=grad.dtype)
+        np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
+        return (dx,)
+
+
+# ---------------------------------------------------------------- softmax family
+
+class LogSoftmax(Function):
+    """out = x − log Σⱼ e^xⱼ along ``axis``.   dL/dx = g − softmax(x) · Σⱼ gⱼ.
+
+    Subtracting max(x) first changes nothing mathematically and keeps eˣ from
+    overflowing for logits like 1000.
+    """
+
+    __slots__ = ("axis", "out")
+    name = "log_softmax"
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return self.out
+
+    def backward(self, grad):
+        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+
+
+class Softmax(Function):
+    """out = e^xᵢ / Σⱼ e^xⱼ along ``axis``.   dL/dxᵢ = outᵢ · (gᵢ − Σⱼ gⱼ·outⱼ)."""
+
+    __slots__ = ("axis", "out")
+    name = "softmax"
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        self.out = e / e.sum(axis=self.axis, keepdims=True)
+        return self.out
+
+    def backward(self, grad):
+        out = self.out
+        return (out * (grad - (grad * out).sum(axis=self.axis, keepdims=True)),)
+
+
+# Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
+# one and compares its backward with finite differences; an operation added here
+# without a strategy there makes that test fail.
+OPS = (
+    Add, Sub, Mul, Div, Neg, Pow, MatMul,
+    Exp, Log, Relu, Sigmoid, Tanh, Cast,
+    Sum, Mean, Max,
+    Reshape, Transpose, Index,
+    LogSoftmax, Softmax,
+)

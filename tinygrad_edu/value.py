@@ -1,0 +1,344 @@
+"""``Value``: a number or an array that remembers how it was computed.
+
+A Value holds ``data`` (a numpy array; 0-d for a scalar) and, when it was made
+by an operation, ``_op``: the instance of the operation class from ``ops.py``
+that made it, which in turn holds the input Values as ``parents``. Those links
+form the computation graph; ``backward()`` walks them in reverse (autograd.py).
+
+The links point only from outputs to inputs, never back, so the graph has no
+reference cycles: when the last Value of an old graph goes, Python's reference
+counting frees the whole graph at once, without waiting for the cyclic garbage
+collector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .autograd import backward as _run_backward
+from .autograd import is_grad_enabled
+from .printing import format_array
+
+# What ``torch.tensor`` makes of Python data that carries no numpy dtype.
+_PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
+                  "b": np.dtype(np.bool_)}
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
+    if isinstance(data, Value):
+        data = data.data
+    try:
+        array = np.array(data, dtype=None if dtype is None else np.dtype(dtype))
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"Value: cannot make numbers of {type(data).__name__} data {data!r:.80}: {error}") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"Value: data must be numbers (bool, int or float), got {type(data).__name__} "
+                        f"with numpy dtype {array.dtype}: {data!r:.80}")
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+        array = array.astype(_PYTHON_DTYPES[array.dtype.kind], copy=False)
+    return array
+
+
+def _from_op(data: np.ndarray, op) -> Value:
+    """A Value made by an operation (the fast path: ``data`` is already an array)."""
+    out = Value.__new__(Value)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._grad = None
+    out._op = op
+    out._requires_grad = op is not None
+    out.name = None
+    return out
+
+
+def _lift(other: Any, like: Value) -> Value:
+    """Make an operand a Value. A Python number takes ``like``'s float dtype, so
+    that ``x * 2`` keeps a float32 ``x`` float32 (no silent promotion)."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, (int, float)) and like.data.dtype.kind == "f":
+        return _from_op(np.asarray(other, dtype=like.data.dtype), None)
+    return Value(other)
+
+
+def apply(op: ops.Function, *inputs: Value) -> Value:
+    """Run ``op`` forward on the inputs' data and, if any input requires grad
+    (and grad is enabled), record ``op`` as the output's creator."""
+    try:
+        data = op.forward(*(value.data for value in inputs))
+    except ValueError as error:
+        shapes = " and ".join(str(value.shape) for value in inputs)
+        raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
+    if not (is_grad_enabled() and any(value._requires_grad for value in inputs)):
+        return _from_op(data, None)
+    op.parents = inputs
+    op.needs_input_grad = tuple(value._requires_grad for value in inputs)
+    return _from_op(data, op)
+
+
+def _axis(axis, dim):
+    """Reductions take numpy's ``axis`` or PyTorch's ``dim``."""
+    return dim if axis is None else axis
+
+
+class Value:
+    """A scalar or an array of numbers, with reverse-mode automatic differentiation.
+
+    >>> x = Value([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([2., 4.], dtype=float32)
+    """
+
+    __slots__ = ("data", "_grad", "_op", "_requires_grad", "name")
+    __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data = _as_array(data, dtype)
+        self._grad = None
+        self._op = None
+        self._requires_grad = False
+        self.name = name
+        self.requires_grad = requires_grad
+
+    # ------------------------------------------------------------ attributes
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"Value: only floating-point Values can require grad, this one is {self.data.dtype}")
+        if self._op is not None and not flag:
+            raise RuntimeError("Value: requires_grad can only be turned off on a leaf; use .detach()")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, flag: bool = True) -> Value:
+        """Set ``requires_grad`` in place and return self, as PyTorch's method does."""
+        self.requires_grad = flag
+        return self
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """dL/d(this Value) after ``backward()``, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad: Any) -> None:
+        if grad is None:
+            self._grad = None
+            return
+        grad = np.array(grad.data if isinstance(grad, Value) else grad, dtype=self.data.dtype)
+        if grad.shape != self.data.shape:
+            raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
+        self._grad = grad
+
+    def _accumulate_grad(self, grad: np.ndarray) -> None:
+        # A fresh array of our own dtype: ``grad`` may be shared with another input
+        # (add passes the same array to both) or be a read-only broadcast view.
+        if self._grad is None:
+            self._grad = np.array(grad, dtype=self.data.dtype)
+        else:
+            self._grad = self._grad + grad
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def grad_fn(self) -> ops.Function | None:
+        """The operation that made this Value (None for a leaf), as in PyTorch."""
+        return self._op
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(f"Value.item: only a Value with one element has an item, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as a numpy array (shared, not copied, as in PyTorch)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> Value:
+        """The same data as a new leaf outside the graph."""
+        return _from_op(self.data, None)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # ------------------------------------------------------------ autodiff
+
+    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+        """Compute the gradient of this Value with respect to every leaf that requires grad.
+
+        ``grad`` is dL/d(self); it may be left out for a single-element Value
+        (then it is 1). The graph is kept, so backward may be called again
+        (``retain_graph`` is accepted for PyTorch compatibility).
+        """
+        if not self._requires_grad:
+            raise RuntimeError("backward: this Value does not require grad and has no operation "
+                               "that does; set requires_grad=True on an input (and compute outside no_grad)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward: a gradient can be created implicitly only for a single-element "
+                                   f"Value; this one has shape {self.shape}, so pass grad=")
+            grad = np.ones(self.shape, dtype=self.data.dtype)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {self.shape}")
+        _run_backward(self, grad)
+
+    # ------------------------------------------------------------ arithmetic
+
+    def __add__(self, other): return apply(ops.Add(), self, _lift(other, self))
+    def __radd__(self, other): return apply(ops.Add(), _lift(other, self), self)
+    def __sub__(self, other): return apply(ops.Sub(), self, _lift(other, self))
+    def __rsub__(self, other): return apply(ops.Sub(), _lift(other, self), self)
+    def __mul__(self, other): return apply(ops.Mul(), self, _lift(other, self))
+    def __rmul__(self, other): return apply(ops.Mul(), _lift(other, self), self)
+    def __truediv__(self, other): return apply(ops.Div(), self, _lift(other, self))
+    def __rtruediv__(self, other): return apply(ops.Div(), _lift(other, self), self)
+    def __pow__(self, other): return apply(ops.Pow(), self, _lift(other, self))
+    def __rpow__(self, other): return apply(ops.Pow(), _lift(other, self), self)
+    def __matmul__(self, other): return apply(ops.MatMul(), self, _lift(other, self))
+    def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
+    def __neg__(self): return apply(ops.Neg(), self)
+
+    def __getitem__(self, index) -> Value:
+        if isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Value) else i for i in index)
+        elif isinstance(index, Value):
+            index = index.data
+        return apply(ops.Index(index), self)
+
+    # ------------------------------------------------------------ comparisons (no grad)
+
+    def _compare(self, other, compare) -> Value:
+        other = other.data if isinstance(other, Value) else other
+        return _from_op(compare(self.data, other), None)
+
+    def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
+    def __ne__(self, other): return self._compare(other, np.not_equal)  # type: ignore[override]
+    def __lt__(self, other): return self._compare(other, np.less)
+    def __le__(self, other): return self._compare(other, np.less_equal)
+    def __gt__(self, other): return self._compare(other, np.greater)
+    def __ge__(self, other): return self._compare(other, np.greater_equal)
+
+    __hash__ = object.__hash__  # by identity, so Values can key dicts (optimizer state)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"bool of a Value with {self.data.size} elements is ambiguous; use .all() or .any() "
+                               "on the numpy data")
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Value")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    # ------------------------------------------------------------ functions
+
+    def exp(self) -> Value: return apply(ops.Exp(), self)
+    def log(self) -> Value: return apply(ops.Log(), self)
+    def relu(self) -> Value: return apply(ops.Relu(), self)
+    def sigmoid(self) -> Value: return apply(ops.Sigmoid(), self)
+    def tanh(self) -> Value: return apply(ops.Tanh(), self)
+
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
+        return apply(ops.Sum(_axis(axis, dim), keepdims), self)
+
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
+        return apply(ops.Mean(_axis(axis, dim), keepdims), self)
+
+    def max(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
+        axis = _axis(axis, dim)
+        if axis is not None and not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"max: axis must be one int or None, got {axis!r}")
+        return apply(ops.Max(axis, keepdims), self)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
+        """Index of the largest element (no gradient: an index is not differentiable)."""
+        return _from_op(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims), None)
+
+    def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
+        return apply(ops.LogSoftmax(_axis(None if dim is not None else axis, dim)), self)
+
+    def softmax(self, axis: int = -1, *, dim=None) -> Value:
+        return apply(ops.Softmax(_axis(None if dim is not None else axis, dim)), self)
+
+    def reshape(self, *shape) -> Value:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(ops.Reshape(shape), self)
+
+    def transpose(self, dim0: int | None = None, dim1: int | None = None) -> Value:
+        """``transpose(dim0, dim1)`` swaps two axes, as in PyTorch; ``transpose()`` reverses them all."""
+        if dim0 is None and dim1 is None:
+            return apply(ops.Transpose(None), self)
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return apply(ops.Transpose(tuple(axes)), self)
+
+    def permute(self, *axes) -> Value:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply(ops.Transpose(tuple(axes)), self)
+
+    @property
+    def T(self) -> Value:
+        return apply(ops.Transpose(None), self)
+
+    def to(self, dtype: Any) -> Value:
+        """This Value in another dtype (differentiable; a copy even for the same dtype)."""
+        return apply(ops.Cast(dtype), self)
+
+    def float(self) -> Value: return self.to(np.float32)
+    def double(self) -> Value: return self.to(np.float64)
+
+    # ------------------------------------------------------------ printing
+
+    def __repr__(self) -> str:
+        extras = []
+        default = np.int64 if self.data.dtype.kind in "iu" else np.float32
+        if self.data.dtype.kind != "b" and self.data.dtype != default:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._op is not None:
+            extras.append(f"grad_fn=<{type(self._op).__name__}Backward0>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        body = format_array(self.data, prefix="Value(")
+        return "Value(" + ", ".join([body] + extras) + ")"
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Value:
+    """A new leaf Value, as ``torch.tensor``: Python floats become float32, ints int64."""
+    return Value(data, requires_grad=requires_grad, dtype=dtype)
