@@ -5,9 +5,14 @@ Reading order: ``ops.py`` (every operation and its derivative), ``value.py``
 rule in reverse topological order), then ``nn/`` and ``optim.py``.
 """
 
+from . import nn, optim
 from .autograd import is_grad_enabled, no_grad
+from .backward_trace import TraceStep, print_trace, trace_backward
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
 from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
+from .graph import draw_graph
+from .model_summary import SummaryResult, summary
+from .serialization import load, save
 from .value import Value, tensor
 
 __version__ = "0.1.0"
@@ -16,5 +21,7 @@ __all__ = [
     "Value", "tensor", "no_grad", "is_grad_enabled",
     "zeros", "ones", "rand", "randn", "arange", "argmax", "manual_seed", "generator",
     "gradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
+    "nn", "optim", "summary", "SummaryResult", "save", "load",
+    "draw_graph", "trace_backward", "print_trace", "TraceStep",
     "__version__",
 ]

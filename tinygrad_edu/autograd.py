@@ -88,6 +88,8 @@ def backward(root, grad: np.ndarray) -> None:
     pending = {id(root): grad}
     for node in reversed(topological_order(root)):
         grad = pending.pop(id(node))
+        if grad.dtype != node.data.dtype:  # float32 * float64 hands float64 back to the float32 input
+            grad = grad.astype(node.data.dtype)
         op = node._op
         if op is None:
             node._accumulate_grad(grad)

@@ -8,11 +8,14 @@ and one error line).
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
 from tinygrad_edu.printing import format_array
+from tinygrad_edu.slides.mlp import slide_network
 
 
 def worked_example() -> None:
@@ -38,13 +41,37 @@ def worked_example() -> None:
         print(label + format_array(p.grad, prefix=label))
 
 
+def add_graph_command(commands: argparse._SubParsersAction) -> None:
+    """``graph [--out mlp] [--format svg|png]``: the computation graph of the slide's network."""
+    command = commands.add_parser("graph", help="draw the slide's 2-2-1 network after backward, with graphviz")
+    command.add_argument("--out", default="mlp", help="path of the picture, without extension (default: mlp)")
+    command.add_argument("--format", choices=("svg", "png"), default="svg", help="picture format (default: svg)")
+    command.set_defaults(run=run_graph)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    """Write the slide network's graph after backward and print the path. Without graphviz's
+    ``dot`` only the DOT text can be written: print its path and how to install graphviz."""
+    network = slide_network()
+    network.loss.backward()
+    graph = tg.draw_graph(network.loss)
+    dot_path = graph.save(f"{args.out}.dot")
+    try:
+        print(graph.render(filename=dot_path, outfile=f"{args.out}.{args.format}"))
+    except GraphvizNotFound:
+        print(dot_path)
+        print(f"Wrote only the DOT text. {HOW_TO_INSTALL_GRAPHVIZ}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu",
         description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {tg.__version__}")
     parser.set_defaults(run=lambda args: worked_example())
-    parser.add_subparsers(dest="command", metavar="command")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    add_graph_command(commands)
     return parser
 
 

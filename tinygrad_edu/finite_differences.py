@@ -46,26 +46,30 @@ def _numeric_jacobian(fn: Callable, inputs: list, which: int, eps: float, out_si
         for j in range(data.size):
             original = data[j]
             data[j] = original + eps
-            plus = np.asarray(fn(*inputs).data, dtype=np.float64).reshape(-1)
+            # np.array copies: an output such as x.reshape(...) is a view of the
+            # input, and would change under the next perturbation.
+            plus = np.array(fn(*inputs).data, dtype=np.float64).reshape(-1)
             data[j] = original - eps
-            minus = np.asarray(fn(*inputs).data, dtype=np.float64).reshape(-1)
+            minus = np.array(fn(*inputs).data, dtype=np.float64).reshape(-1)
             data[j] = original
             jacobian[:, j] = (plus - minus) / (2 * eps)
     return jacobian
 
 
-def _analytic_jacobian(output: Value, inputs: list, which: int) -> np.ndarray:
-    """Row i holds the gradient of output element i, from one backward pass each."""
-    jacobian = np.zeros((output.data.size, inputs[which].data.size))
+def _analytic_jacobians(output: Value, inputs: list, checked: list) -> dict:
+    """For each checked input, row i holds the gradient of output element i.
+    One backward pass per output element fills the rows of every input at once."""
+    jacobians = {which: np.zeros((output.data.size, inputs[which].data.size)) for which in checked}
     for i in range(output.data.size):
         for value in inputs:
             value.grad = None
         seed = np.zeros(output.data.size)
         seed[i] = 1.0
         output.backward(seed.reshape(output.shape))
-        if inputs[which].grad is not None:
-            jacobian[i] = inputs[which].grad.reshape(-1)
-    return jacobian
+        for which in checked:
+            if inputs[which].grad is not None:
+                jacobians[which][i] = inputs[which].grad.reshape(-1)
+    return jacobians
 
 
 def gradcheck(fn: Callable[..., Value], *inputs, eps: float = 1e-6, atol: float = 1e-5,
@@ -84,17 +88,18 @@ def gradcheck(fn: Callable[..., Value], *inputs, eps: float = 1e-6, atol: float 
     output = fn(*inputs)
     if not isinstance(output, Value) or output.dtype.kind != "f":
         raise TypeError(f"gradcheck: fn must return a floating Value, got {output!r:.80}")
+    analytic_jacobians = _analytic_jacobians(output, inputs, checked)
     for which in checked:
-        analytic = _analytic_jacobian(output, inputs, which)
+        analytic = analytic_jacobians[which]
         numeric = _numeric_jacobian(fn, inputs, which, eps, output.data.size)
         bad = np.argwhere(~(np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)))
         if bad.size:
             out_index, in_index = bad[0]
-            out_at = np.unravel_index(out_index, output.shape)
-            in_at = np.unravel_index(in_index, inputs[which].shape)
+            out_at = [int(i) for i in np.unravel_index(out_index, output.shape)]
+            in_at = [int(i) for i in np.unravel_index(in_index, inputs[which].shape)]
             name = f" ({inputs[which].name})" if inputs[which].name else ""
             raise GradcheckError(
-                f"gradcheck: d(output{list(out_at)})/d(input {which}{name}{list(in_at)}): "
+                f"gradcheck: d(output{out_at})/d(input {which}{name}{in_at}): "
                 f"analytic {analytic[out_index, in_index]:.10g}, numeric {numeric[out_index, in_index]:.10g} "
                 f"({len(bad)} of {analytic.size} Jacobian entries differ)")
     return True

@@ -39,7 +39,10 @@ def _normalize_axes(axis, ndim: int) -> tuple:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+    for a in axes:
+        if not -ndim <= a < ndim:  # a bare ``a % ndim`` would quietly reduce the wrong axis
+            raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
+    return tuple(sorted(int(a) % ndim for a in axes))
 
 
 def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
@@ -140,8 +143,9 @@ class Neg(Function):
 class Pow(Function):
     """out = a ** b.   dout/da = b·a^(b-1),   dout/db = a^b·ln(a) = out·ln(a).
 
-    The exponent's derivative needs ln(a), defined only for a > 0, so it is
-    computed only when the exponent itself requires grad (``x ** 2`` never does).
+    Each derivative is computed only when its input requires grad: the
+    exponent's needs ln(a), defined only for a > 0 (``x ** 2`` never asks for
+    it), and for a constant base such as ``2 ** x`` the base's would be wasted.
     """
 
     __slots__ = ("a", "b", "out")
@@ -153,8 +157,9 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad):
-        grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
-        grad_b = None
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
         if self.needs_input_grad[1]:
             grad_b = unbroadcast(grad * self.out * np.log(self.a), self.b.shape)
         return grad_a, grad_b
@@ -180,10 +185,12 @@ class MatMul(Function):
         a, b = self.a, self.b
         a2 = a[np.newaxis, :] if a.ndim == 1 else a
         b2 = b[:, np.newaxis] if b.ndim == 1 else b
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
+        # b's axis first: for vector @ vector the output grad is 0-d, and only after
+        # gaining b's column axis does it have an axis -2 for a's row.
         if b.ndim == 1:
             grad = np.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
@@ -393,7 +400,10 @@ class Transpose(Function):
     def forward(self, x):
         if self.axes is None:
             self.axes = tuple(reversed(range(x.ndim)))
-        return np.transpose(x, self.axes)
+        out = np.transpose(x, self.axes)  # checks the axes
+        # Non-negative axes, so that argsort in backward gives the inverse permutation.
+        self.axes = tuple(int(a) % x.ndim for a in self.axes)
+        return out
 
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
@@ -462,6 +472,39 @@ class Softmax(Function):
         return (out * (grad - (grad * out).sum(axis=self.axis, keepdims=True)),)
 
 
+# ---------------------------------------------------------------- losses
+
+class BinaryCrossEntropy(Function):
+    """out = −(y·max(ln x, −100) + (1 − y)·max(ln(1 − x), −100)), elementwise, for x, y in [0, 1].
+
+    dout/dx = (x − y) / max(x(1 − x), 1e-12),   dout/dy = ln(1 − x) − ln x.
+
+    The clamp at −100 is PyTorch's: a prediction of exactly 0 or 1 would make
+    ln 0 = −∞ and the loss infinite. dout/dx is the derivative away from the
+    clamp, where x(1 − x) cancels: (−y/x + (1 − y)/(1 − x)) = (x − y)/(x(1 − x));
+    PyTorch keeps the denominator at least 1e-12, so at x = 0 or 1 the gradient
+    is large but finite, and it is exactly 0 when x = y there.
+    """
+
+    __slots__ = ("x", "y", "log_x", "log_1mx")
+    name = "binary_cross_entropy"
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        with np.errstate(divide="ignore"):  # ln 0 = −∞ is expected here: the clamp handles it
+            self.log_x, self.log_1mx = np.log(x), np.log1p(-x)
+        return -(y * np.maximum(self.log_x, -100) + (1 - y) * np.maximum(self.log_1mx, -100))
+
+    def backward(self, grad):
+        x, y = self.x, self.y
+        # PyTorch's floor is the float32 number 1e-12 (9.99999996e-13) even in float64; we match it.
+        grad_x = unbroadcast(grad * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12)), x.shape)
+        grad_y = None
+        if self.needs_input_grad[1]:
+            grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), y.shape)
+        return grad_x, grad_y
+
+
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
 # one and compares its backward with finite differences; an operation added here
 # without a strategy there makes that test fail.
@@ -471,4 +514,5 @@ OPS = (
     Sum, Mean, Max,
     Reshape, Transpose, Index,
     LogSoftmax, Softmax,
+    BinaryCrossEntropy,
 )

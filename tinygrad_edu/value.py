@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .autograd import backward as _run_backward
 from .autograd import is_grad_enabled
-from .printing import format_array
+from .printing import LINE_WIDTH, format_array
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
 _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
@@ -31,8 +31,12 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
     if isinstance(data, Value):
         data = data.data
+    dtype = None if dtype is None else np.dtype(dtype)
     try:
-        array = np.array(data, dtype=None if dtype is None else np.dtype(dtype))
+        array = np.array(data)
+        # Cast only numbers: np.array("1.0", dtype=float) would parse the string.
+        if dtype is not None and array.dtype.kind in "fiub":
+            array = array.astype(dtype, copy=False)
     except (ValueError, TypeError) as error:
         raise TypeError(f"Value: cannot make numbers of {type(data).__name__} data {data!r:.80}: {error}") from None
     if array.dtype.kind not in "fiub":
@@ -145,7 +149,7 @@ class Value:
         if self._grad is None:
             self._grad = np.array(grad, dtype=self.data.dtype)
         else:
-            self._grad = self._grad + grad
+            self._grad = (self._grad + grad).astype(self.data.dtype, copy=False)
 
     @property
     def shape(self) -> tuple:
@@ -318,7 +322,10 @@ class Value:
         return apply(ops.Transpose(None), self)
 
     def to(self, dtype: Any) -> Value:
-        """This Value in another dtype (differentiable; a copy even for the same dtype)."""
+        """This Value in another dtype (a copy even for the same dtype). Differentiable
+        to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
+        if np.dtype(dtype).kind != "f":
+            return _from_op(self.data.astype(dtype), None)
         return apply(ops.Cast(dtype), self)
 
     def float(self) -> Value: return self.to(np.float32)
@@ -335,8 +342,17 @@ class Value:
             extras.append(f"grad_fn=<{type(self._op).__name__}Backward0>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        body = format_array(self.data, prefix="Value(")
-        return "Value(" + ", ".join([body] + extras) + ")"
+        text = "Value(" + format_array(self.data, prefix="Value(")
+        # As PyTorch: an extra that would pass the line width goes on a line of its own.
+        line_length = len(text) - text.rfind("\n") + 1
+        for extra in extras:
+            if line_length + len(extra) + 2 > LINE_WIDTH:
+                text += ",\n" + " " * len("Value(") + extra
+                line_length = len("Value(") + len(extra)
+            else:
+                text += ", " + extra
+                line_length += len(extra) + 2
+        return text + ")"
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Value:

@@ -1,0 +1,18 @@
+"""Part 2: gradient descent on f(x) = x², from x = -2.0 with learning rate η = 0.1.
+
+The slide's text says "2x²", but its code and its table use x² (derivative 2x).
+Run: python examples/gd_parabola.py [--plot]
+"""
+
+from tinygrad_edu.plot import offer_picture, plot_trajectories
+from tinygrad_edu.slides import momentum as slides
+
+print("Gradient descent on f(x) = x², derivative 2x (the slide's text says 2x²; its code uses x²)")
+x, lr = slides.START, slides.LEARNING_RATE
+print(f"First step: x = {x} - {lr} * (2 * {x}) = {x - lr * slides.parabola_derivative(x):g}")
+print()
+result = slides.run("gd", slides.parabola, slides.parabola_derivative)
+print("\n".join(result.rows()))
+print()
+print(offer_picture("gd_parabola.png", lambda path: plot_trajectories(
+    slides.parabola, {"gradient descent": result.xs}, path, title="GD on x², η = 0.1")))

@@ -1,0 +1,192 @@
+"""Draw the computation graph: one box per Value, one oval per operation.
+
+``draw_graph(loss)`` returns the picture micrograd's notebook draws, as part of
+the package: every Value is a record ``{ name | data | grad }`` and every
+operation (``mul``, ``matmul``, ``sigmoid``, …) an oval between its inputs and
+its output, so the arrows run input → operation → output, the way the forward
+pass computes. ``backward()`` walks the same arrows in reverse.
+
+The result is a ``graphviz.Digraph``. Its DOT text (``.source``) needs nothing
+more; rendering it (``.render('mlp', format='svg')``) needs graphviz's ``dot``
+program, and where that is missing the error says how to install it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import graphviz
+import numpy as np
+
+from .printing import format_array
+
+HOW_TO_INSTALL_GRAPHVIZ = (
+    "Rendering needs graphviz's `dot` program: install it with `apt-get install graphviz` (Debian, Ubuntu), "
+    "`brew install graphviz` (macOS) or from https://graphviz.org/download/. "
+    "The DOT text (.source) works without it.")
+
+# How each kind of Value looks. Parameters (leaves that require grad) are what training
+# changes; inputs and constants (leaves that do not) are dashed; the root is outlined in red.
+PARAMETER_STYLE = {"style": "filled", "fillcolor": "#dbeafe"}
+INPUT_STYLE = {"style": "filled,dashed", "fillcolor": "#f3f4f6"}
+INTERMEDIATE_STYLE = {"style": "filled", "fillcolor": "white"}
+ROOT_STYLE = {"color": "#b91c1c", "penwidth": "2.5"}
+OPERATION_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fef3c7"}
+
+
+class GraphvizNotFound(graphviz.ExecutableNotFound):
+    """graphviz's ``dot`` program is not installed; the message says how to install it."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}. {HOW_TO_INSTALL_GRAPHVIZ}"
+
+
+class ComputationGraph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose ``render`` and ``pipe`` explain a missing ``dot``."""
+
+    def render(self, *args, **kwargs) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFound(["dot"]) from error
+
+    def pipe(self, *args, **kwargs):
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise GraphvizNotFound(["dot"]) from error
+
+
+def graph_values(root) -> list:
+    """Every Value ``root`` depends on, inputs before outputs, ``root`` last.
+
+    Unlike ``autograd.topological_order``, which keeps only what backward needs,
+    this keeps the Values that do not require grad too (the input x, the
+    constant 1 in ``1 - y``): the picture shows the whole computation. An
+    explicit stack instead of recursion draws graphs of any depth.
+    """
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        value, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(value)
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        stack.append((value, True))
+        if value._op is not None:
+            # Reversed, so that the first input is taken off the stack (and numbered) first.
+            stack.extend((parent, False) for parent in reversed(value._op.parents) if id(parent) not in seen)
+    return order
+
+
+def value_ids(values: list) -> dict[int, str]:
+    """Node ids ``v0, v1, …`` by position in ``graph_values`` order, keyed by ``id(value)``.
+
+    The same graph built twice gets the same ids, so pictures and traces can be
+    compared (``backward_trace`` uses these ids too).
+    """
+    return {id(value): f"v{index}" for index, value in enumerate(values)}
+
+
+# Characters that are structure in a record label, and the backslash and quote: escaped with a backslash.
+RECORD_ESCAPES = str.maketrans({character: "\\" + character for character in '\\{}|<>"'})
+
+
+def escape_record_text(text: str) -> str:
+    r"""``text`` as one field of a DOT record label.
+
+    In a record label ``{ } | < >`` are structure, so literal ones get a
+    backslash (and so do backslashes and quotes). Runs of spaces would collapse
+    to one, so the extra spaces that line up array columns are escaped, and a
+    line break becomes ``\l`` (end of a left-aligned line).
+    """
+    text = text.translate(RECORD_ESCAPES)
+    if "  " in text:
+        text = re.sub(r"(?<= ) ", r"\\ ", text)
+    if "\n" in text:
+        text = text.replace("\n", r"\l") + r"\l"
+    return text
+
+
+@functools.cache
+def dtype_text(dtype: np.dtype) -> str:
+    return str(dtype)  # cached: numpy builds this string anew each time, slowly
+
+
+def describe_array(title: str, array: np.ndarray | None, max_elements: int, precision: int) -> str:
+    """``title`` and the numbers as the repr prints them, or min/mean/max for a big array."""
+    if array is None:
+        return f"{title} None"
+    if array.size <= max_elements:
+        return f"{title} " + format_array(array, prefix=f"{title} ", precision=precision)
+    if array.dtype.kind not in "fiu":  # booleans have no mean
+        array = array.astype(np.int64)
+    stats = np.array([array.min(), array.mean(), array.max()], dtype=np.float64)
+    return f"{title} min/mean/max " + format_array(stats, precision=precision)
+
+
+def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int) -> str:
+    """The record ``{ name | data | grad }``; the name field also gives the shape and dtype."""
+    header = f"{value.name or node_id}\n{value.shape} {dtype_text(value.dtype)}"
+    fields = [header]
+    if show_data:
+        fields.append(describe_array("data", value.data, max_elements, precision))
+    if show_grad:
+        fields.append(describe_array("grad", value.grad, max_elements, precision))
+    return "{ " + " | ".join(escape_record_text(field) for field in fields) + " }"
+
+
+def dot_string(text: str) -> str:
+    """``text`` as a quoted DOT string: backslashes and quotes escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot_attributes(attributes: dict) -> str:
+    """``{"style": "filled", ...}`` as the DOT text ``style="filled" ...``."""
+    return " ".join(f"{key}={dot_string(value)}" for key, value in attributes.items())
+
+
+OPERATION_ATTRIBUTES = dot_attributes(OPERATION_STYLE)
+
+
+def value_attributes(value, is_root: bool) -> str:
+    """The style of a Value's node: parameter, input or intermediate, and whether it is the root."""
+    if value._op is not None:
+        style = INTERMEDIATE_STYLE
+    else:
+        style = PARAMETER_STYLE if value.requires_grad else INPUT_STYLE
+    return dot_attributes({**style, **ROOT_STYLE} if is_root else style)
+
+
+def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
+               max_elements: int = 6, precision: int = 4) -> graphviz.Digraph:
+    """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
+
+    One record node per Value (name, or its id ``v3`` when it has none; shape,
+    dtype; data and grad as the repr prints them, or the shape's min/mean/max
+    when the Value has more than ``max_elements`` elements) and one oval per
+    operation, with edges input → operation → output. A Value used twice is
+    drawn once, with two arrows leaving it. Typical use, after ``loss.backward()``::
+
+        draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
+    """
+    values = graph_values(root)
+    ids = value_ids(values)
+    graph = ComputationGraph(graph_attr={"rankdir": rankdir},
+                             node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"})
+    # DOT statements are written straight into graph.body: Digraph.node() would re-quote
+    # every attribute, which triples the time for a 10,000-node graph.
+    for value in values:
+        node_id = ids[id(value)]
+        label = value_label(value, node_id, show_data, show_grad, max_elements, precision)
+        graph.body.append(f'\t{node_id} [label="{label}" {value_attributes(value, value is root)}]\n')
+        if value._op is not None:
+            op_id = "op" + node_id[1:]  # the operation that made v7 is op7
+            graph.body.append(f"\t{op_id} [label={dot_string(value._op.name)} {OPERATION_ATTRIBUTES}]\n")
+            graph.body.extend(f"\t{ids[id(parent)]} -> {op_id}\n" for parent in value._op.parents)
+            graph.body.append(f"\t{op_id} -> {node_id}\n")
+    return graph

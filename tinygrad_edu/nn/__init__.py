@@ -1,0 +1,21 @@
+"""Neural-network building blocks, named as in ``torch.nn``.
+
+Reading order: ``parameter.py`` and ``module.py`` (how a model holds its
+parameters), ``linear.py``, ``container.py`` and ``activation.py`` (the
+layers), ``functional.py`` and ``loss.py`` (the losses), ``init.py``.
+"""
+
+from . import functional, init
+from .activation import ReLU, Sigmoid, Tanh
+from .container import Sequential
+from .linear import Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .module import Module
+from .parameter import Parameter
+from .state_printing import format_state_dict
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Sequential", "Sigmoid", "ReLU", "Tanh",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss",
+    "functional", "init", "format_state_dict",
+]

@@ -1,0 +1,173 @@
+"""The functions behind the layers and losses, as ``torch.nn.functional``.
+
+Every loss here is built from operations in ``ops.py``, so its gradient comes
+from their derivatives; only binary cross-entropy needs an operation of its own
+(PyTorch's clamp of ln at −100). Each loss checks its arguments before
+computing anything, and a failed check raises without changing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..value import Value, apply
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ---------------------------------------------------------------- activations and layers
+
+def sigmoid(x: Value) -> Value:
+    return x.sigmoid()
+
+
+def relu(x: Value) -> Value:
+    return x.relu()
+
+
+def tanh(x: Value) -> Value:
+    return x.tanh()
+
+
+def softmax(x: Value, dim: int = -1) -> Value:
+    return x.softmax(dim)
+
+
+def log_softmax(x: Value, dim: int = -1) -> Value:
+    return x.log_softmax(dim)
+
+
+def linear(x: Value, weight: Value, bias: Value | None = None) -> Value:
+    """x Wᵀ + b."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+# ---------------------------------------------------------------- argument checks
+
+def check_reduction(loss: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{loss}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _check_input(loss: str, input: Any) -> None:
+    if not isinstance(input, Value) or input.dtype.kind != "f":
+        kind = f"a Value of dtype {input.dtype}" if isinstance(input, Value) else type(input).__name__
+        raise TypeError(f"{loss}: input must be a floating-point Value, got {kind}")
+
+
+def _same_shape_target(loss: str, input: Value, target: Any) -> Value:
+    """``target`` as a Value of ``input``'s dtype and shape (a Value target keeps its graph)."""
+    if not isinstance(target, Value):
+        target = Value(np.asarray(target), dtype=input.dtype)
+    elif target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    if target.shape != input.shape:
+        raise ValueError(f"{loss}: target shape {target.shape} differs from input shape {input.shape}; "
+                         f"they must be equal")
+    return target
+
+
+def _check_probabilities(loss: str, what: str, array: np.ndarray, hint: str = "") -> None:
+    if array.size and not np.all((array >= 0) & (array <= 1)):  # written so that NaN fails too
+        raise ValueError(f"{loss}: every {what} element must be in [0, 1], got values from "
+                         f"{np.nanmin(array):.6g} to {np.nanmax(array):.6g}{hint}")
+
+
+def _reduce(loss: Value, reduction: str) -> Value:
+    """'mean' averages over every element, 'sum' adds them up, 'none' keeps one loss per element."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# ---------------------------------------------------------------- losses
+
+def binary_cross_entropy(input: Value, target: Any, reduction: str = "mean") -> Value:
+    """BCE of probabilities x against targets y: −(y ln x + (1 − y) ln(1 − x)), each ln clamped at −100.
+
+    The derivative is (x − y) / (x(1 − x)); ``ops.BinaryCrossEntropy`` has the details.
+    """
+    check_reduction("BCELoss", reduction)
+    _check_input("BCELoss", input)
+    target = _same_shape_target("BCELoss", input, target)
+    _check_probabilities("BCELoss", "input", input.data, " (for logits use BCEWithLogitsLoss)")
+    _check_probabilities("BCELoss", "target", target.data)
+    return _reduce(apply(ops.BinaryCrossEntropy(), input, target), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Value, target: Any, reduction: str = "mean") -> Value:
+    """BCE of σ(x) against y, computed from the logit x without forming σ(x).
+
+    Binary cross-entropy is two-class cross-entropy with logits [0, x]:
+    log_softmax([0, x]) = [ln σ(−x), ln σ(x)] = [ln(1 − p), ln p], and
+    log_softmax subtracts the largest logit first, so x = ±1000 gives the exact
+    loss (0 or 1000) instead of ln 0. The derivative is σ(x) − y.
+    """
+    check_reduction("BCEWithLogitsLoss", reduction)
+    _check_input("BCEWithLogitsLoss", input)
+    target = _same_shape_target("BCEWithLogitsLoss", input, target)
+    pair = input.reshape(input.shape + (1,)) * Value(np.array([0, 1], dtype=input.dtype))  # [0, x]
+    log_p = pair.log_softmax(-1)
+    loss = -(target * log_p[..., 1] + (1 - target) * log_p[..., 0])
+    return _reduce(loss, reduction)
+
+
+def cross_entropy(input: Value, target: Any, reduction: str = "mean") -> Value:
+    """Cross-entropy of logits (…, C) against class indices or class probabilities.
+
+    With log pᵢ = log_softmax(x)ᵢ (stable for logits of ±1000):
+    an index target c gives −log p_c; a probability target q gives −Σᵢ qᵢ log pᵢ.
+    The classes are the last axis ((C,) or (N, C), as in PyTorch; for more
+    axes PyTorch puts the classes on axis 1, here they stay last).
+    """
+    check_reduction("CrossEntropyLoss", reduction)
+    _check_input("CrossEntropyLoss", input)
+    if input.ndim == 0:
+        raise ValueError("CrossEntropyLoss: input must hold logits over classes on its last axis, got a scalar")
+    target = _class_target(input, target)
+    log_p = input.log_softmax(-1)
+    if target.dtype.kind in "iu":
+        chosen = tuple(np.indices(target.shape)) + (target.data,)  # the target class of every batch element
+        loss = -log_p[chosen]
+    else:
+        loss = -(target * log_p).sum(-1)
+    return _reduce(loss, reduction)
+
+
+def _class_target(input: Value, target: Any) -> Value:
+    """The cross-entropy target as a Value: integer indices of shape input.shape[:-1], or floating
+    probabilities of input's shape (cast to input's dtype); anything else is a ValueError."""
+    if not isinstance(target, Value):
+        target = Value(np.asarray(target))
+    classes, batch = input.shape[-1], input.shape[:-1]
+    if target.dtype.kind in "iu" and target.shape == batch:
+        bad = target.data[(target.data < 0) | (target.data >= classes)]
+        if bad.size:
+            raise IndexError(f"CrossEntropyLoss: target class index {bad.reshape(-1)[0]} is out of range "
+                             f"for {classes} classes (valid: 0 to {classes - 1})")
+        return target
+    if target.dtype.kind == "f" and target.shape == input.shape:
+        return target if target.dtype == input.dtype else target.to(input.dtype)
+    raise ValueError(f"CrossEntropyLoss: a target of shape {target.shape} and dtype {target.dtype} fits neither "
+                     f"class indices (integers of shape {batch}) nor class probabilities (floats of shape "
+                     f"{input.shape}) for logits of shape {input.shape} and dtype {input.dtype}")
+
+
+def mse_loss(input: Value, target: Any, reduction: str = "mean") -> Value:
+    """Mean squared error: (x − y)², derivative 2(x − y).
+
+    PyTorch only warns when the shapes differ and then broadcasts, which is
+    almost always a bug (a (N, 1) prediction against a (N,) target gives N² terms);
+    here it is a ValueError.
+    """
+    check_reduction("MSELoss", reduction)
+    _check_input("MSELoss", input)
+    target = _same_shape_target("MSELoss", input, target)
+    difference = input - target
+    return _reduce(difference * difference, reduction)

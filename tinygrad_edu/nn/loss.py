@@ -1,0 +1,53 @@
+"""Loss functions as modules: ``loss_fn = nn.BCELoss(); loss = loss_fn(y_hat, y)``.
+
+Each one stores ``reduction`` and calls the function of the same meaning in
+``functional.py``, where the math and the argument checks are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..value import Value
+from . import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    """A loss with PyTorch's ``reduction``: 'mean' (the default), 'sum' or 'none'."""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        F.check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities: −(y ln ŷ + (1 − y) ln(1 − ŷ)), ln clamped at −100."""
+
+    def forward(self, input: Value, target: Any) -> Value:
+        return F.binary_cross_entropy(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of σ(x), computed stably from the logits x."""
+
+    def forward(self, input: Value, target: Any) -> Value:
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits against class indices or class probabilities, via log_softmax."""
+
+    def forward(self, input: Value, target: Any) -> Value:
+        return F.cross_entropy(input, target, self.reduction)
+
+
+class MSELoss(_Loss):
+    """Mean squared error (x − y)²."""
+
+    def forward(self, input: Value, target: Any) -> Value:
+        return F.mse_loss(input, target, self.reduction)
