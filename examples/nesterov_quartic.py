@@ -7,6 +7,7 @@ gradient), moves x back and updates. The slide's table uses its derivative
 Run: python examples/nesterov_quartic.py [--plot]
 """
 
+import itertools
 import math
 
 from tinygrad_edu.plot import offer_picture, plot_trajectories
@@ -26,7 +27,7 @@ print(slides.divergence_note(true))
 print()
 print("Why: each step is v = γv − η·f'(look-ahead). Where the run went:")
 derivative = slides.autograd_derivative(slides.quartic)
-for epoch, (before, after) in enumerate(zip(true.xs, true.xs[1:])):
+for epoch, (before, after) in enumerate(itertools.pairwise(true.xs)):
     velocity_before = before - true.xs[epoch - 1] if epoch else 0.0
     ahead = before + GAMMA * velocity_before
     print(f"  epoch {epoch:02d}: look-ahead {ahead:7.3f}, f' there {derivative(ahead):9.3f}, x becomes {after:8.3f}")

@@ -341,7 +341,7 @@ def test_state_dict_round_trip_continues_the_same_iterates(make):
     opt_b.load_state_dict(opt_a.state_dict())
     run_steps(opt_a, a, 4)
     run_steps(opt_b, b, 4)
-    for p, q in zip(a, b):
+    for p, q in zip(a, b, strict=True):
         np.testing.assert_array_equal(p.data, q.data)
 
 
@@ -367,6 +367,7 @@ def test_load_state_dict_casts_state_to_the_parameters_dtype():
      "has 2 parameter groups"),
     ([{"lr": 0.1, "momentum": 0.0, "params": [0, 1]}], "parameter group 0 has 2 parameters"),
     ([{"lr": -1.0, "momentum": 0.0, "params": [0]}], "invalid learning rate"),
+    ([{"lr": 0.1, "momentum": 0.0, "params": [5]}], "indices \\[0\\]"),
 ])
 def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
     x = param(1.0)
@@ -374,7 +375,7 @@ def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
     run_steps(opt, [x], 1)
     before = opt.state_dict()
     with pytest.raises(ValueError, match=match):
-        opt.load_state_dict({"state": {}, "param_groups": groups})
+        opt.load_state_dict({"state": {0: {"velocity": np.array(9.0)}}, "param_groups": groups})
     after = opt.state_dict()
     assert after["param_groups"] == before["param_groups"]
     np.testing.assert_array_equal(after["state"][0]["velocity"], before["state"][0]["velocity"])

@@ -6,6 +6,8 @@ rates, momenta and start points are bounded so that every run stays finite
 (each test asserts that it did).
 """
 
+import itertools
+
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -35,7 +37,7 @@ def problems(draw):
     return (lambda p: (a * p**4 + b * p**3 + c * p**2 + d * p).sum()), start
 
 
-def iterates(make, objective, start, look_ahead=False):
+def iterates(make, objective, start):
     """The parameter after each of STEPS steps, the gradient taken by autograd."""
     p = tg.Value(start, dtype=np.float64, requires_grad=True)
     opt = make([p])
@@ -141,7 +143,7 @@ def test_gd_below_one_over_l_decreases_f_at_every_step(problem, fraction):
     path = run_by_hand(lambda ps: optim.GD(ps, lr), curvature, minimiser, start, 40)
     values = [quadratic(curvature, minimiser, p) for p in path]
     floor = 1e-20 * values[0]  # below this f is rounding noise around the minimum
-    for before, after in zip(values, values[1:]):
+    for before, after in itertools.pairwise(values):
         assert after < before or before < floor
 
 

@@ -70,8 +70,8 @@ def test_sgd_iterates_match_torch(settings, seed):
     start = starts(seed)
     ours, _ = our_iterates(settings, start)
     theirs, _ = torch_iterates(settings, start)
-    for mine, torchs in zip(ours, theirs):
-        for p, q in zip(mine, torchs):
+    for mine, torchs in zip(ours, theirs, strict=True):
+        for p, q in zip(mine, torchs, strict=True):
             np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
 
 
@@ -86,7 +86,7 @@ def test_sgd_state_dict_matches_torchs(settings, seed):
         assert set(mine["state"][index]) == set(state)
         np.testing.assert_allclose(mine["state"][index]["momentum_buffer"], state["momentum_buffer"].numpy(),
                                    rtol=1e-10, atol=1e-12)
-    for my_group, torch_group in zip(mine["param_groups"], torchs["param_groups"]):
+    for my_group, torch_group in zip(mine["param_groups"], torchs["param_groups"], strict=True):
         assert my_group == {key: torch_group[key] for key in my_group}
 
 
@@ -95,7 +95,7 @@ def test_float32_sgd_stays_float32_and_matches_torch_float32():
     start = starts(1)
     ours, _ = our_iterates(settings, start, np.float32)
     theirs, _ = torch_iterates(settings, start, torch.float32)
-    for p, q in zip(ours[-1], theirs[-1]):
+    for p, q in zip(ours[-1], theirs[-1], strict=True):
         assert p.dtype == np.float32
         np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
 
@@ -116,5 +116,5 @@ def test_torch_state_dict_loads_into_our_sgd_and_continues_identically():
             opt.zero_grad()
             loss_of(*ps).backward()
             opt.step()
-    for p, q in zip(params, torch_params):
+    for p, q in zip(params, torch_params, strict=True):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)

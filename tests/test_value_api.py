@@ -159,7 +159,7 @@ def test_detach_is_a_leaf_without_grad_sharing_the_data():
     x = Value([1.0, 2.0], requires_grad=True)
     y = (x * 2).detach()
     assert y.is_leaf and not y.requires_grad and y.grad_fn is None
-    (y * 3).sum()  # builds no graph back to x
+    assert (y * 3).sum().grad_fn is None  # no graph back to x
     np.testing.assert_array_equal(y.data, [2.0, 4.0])
 
 
@@ -192,7 +192,7 @@ def test_value_hashes_by_identity():
     a, b = Value(1.0), Value(1.0)
     table = {a: "a", b: "b"}
     assert len(table) == 2 and table[a] == "a"
-    assert hash(a) == id(a) // 16 or hash(a) == object.__hash__(a)
+    assert hash(a) == object.__hash__(a)
 
 
 # ---------------------------------------------------------------- factories

@@ -139,6 +139,10 @@ class Optimizer:
                                  f"parameters in the state dict and {len(group['params'])} here")
         by_index = {i: p for saved, group in zip(saved_groups, self.param_groups, strict=True)
                     for i, p in zip(saved["params"], group["params"], strict=True)}
+        unknown = sorted(set(state_dict["state"]) - set(by_index))
+        if unknown:
+            raise ValueError(f"{name}.load_state_dict: state for parameter indices {unknown}, "
+                             "which no parameter group lists")
         new_groups = [{**copy.deepcopy({k: v for k, v in saved.items() if k != "params"}), "params": group["params"]}
                       for saved, group in zip(saved_groups, self.param_groups, strict=True)]
         for group in new_groups:
@@ -195,7 +199,7 @@ class Momentum(Optimizer):
 
     Equals PyTorch's ``SGD(params, lr=η, momentum=γ)`` while η is constant: that
     keeps b_t = γ b_{t-1} + g_t and steps p_t = p_{t-1} − η b_t, so v_t = η b_t.
-    (The two round differently, so they agree to about 1e-15, not bit for bit.)
+    (The two round differently, so they agree to rounding error, not bit for bit.)
     """
 
     def __init__(self, params: Params, lr: float, momentum: float) -> None:

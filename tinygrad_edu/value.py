@@ -71,15 +71,18 @@ def _lift(other: Any, like: Value) -> Value:
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad
     (and grad is enabled), record ``op`` as the output's creator."""
+    # This runs once per operation, so it is written for speed: list comprehensions
+    # rather than generators, and one pass over the inputs for their flags.
     try:
-        data = op.forward(*(value.data for value in inputs))
+        data = op.forward(*[value.data for value in inputs])
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
-    if not (is_grad_enabled() and any(value._requires_grad for value in inputs)):
+    needs_input_grad = tuple([value._requires_grad for value in inputs])
+    if True not in needs_input_grad or not is_grad_enabled():
         return _from_op(data, None)
     op.parents = inputs
-    op.needs_input_grad = tuple(value._requires_grad for value in inputs)
+    op.needs_input_grad = needs_input_grad
     return _from_op(data, op)
 
 

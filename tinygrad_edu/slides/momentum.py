@@ -63,7 +63,7 @@ def autograd_derivative(objective: Callable) -> Callable[[float], float]:
 
 def table_row(epoch: int, x: float, fx: float) -> str:
     """One row of the slides' tables."""
-    return "Epoch: %0.2d -- f(%0.3f) = %.5f" % (epoch, x, fx)
+    return "Epoch: %0.2d -- f(%0.3f) = %.5f" % (epoch, x, fx)  # noqa: UP031 -- the slide's own format string
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Run:
 
     def rows(self) -> list:
         """The table: one row per epoch, as the slides print it."""
-        return [table_row(epoch, x, fx) for epoch, (x, fx) in enumerate(zip(self.xs[1:], self.scores[1:]))]
+        return [table_row(epoch, x, fx) for epoch, (x, fx) in enumerate(zip(self.xs[1:], self.scores[1:], strict=True))]
 
 
 def make_optimizer(rule: str, params: list, lr: float, momentum: float) -> optim.Optimizer:
@@ -130,7 +130,7 @@ def divergence_note(result: Run) -> str:
     """``'diverged at epoch NN'`` with the point reached, or '' when the run stayed finite."""
     if result.diverged_at is None:
         return ""
-    return "diverged at epoch %0.2d: x = %.2f, f(x) = %.4g" % (result.diverged_at, result.xs[-1], result.scores[-1])
+    return f"diverged at epoch {result.diverged_at:02d}: x = {result.xs[-1]:.2f}, f(x) = {result.scores[-1]:.4g}"
 
 
 def first_mismatch(objective: Callable = quartic, derivative: Callable = slide_derivative,
