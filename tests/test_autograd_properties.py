@@ -233,3 +233,39 @@ def test_backward_of_a_value_computed_under_no_grad_raises_runtime_error():
 def test_backward_with_grad_of_wrong_shape_raises_value_error():
     with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
         (leaf([1.0, 2.0]) * 2).backward(np.ones(3))
+
+
+def test_enable_grad_records_the_graph_inside_no_grad():
+    x = tg.tensor(3.0, requires_grad=True)
+    with tg.no_grad():
+        with tg.enable_grad():
+            y = x * x
+        z = x * x
+    assert y.requires_grad and not z.requires_grad
+    y.backward()
+    assert x.grad == 6.0
+
+
+def test_set_grad_enabled_decorates_and_restores_the_previous_mode():
+    @tg.set_grad_enabled(False)
+    def square(v):
+        return v * v
+
+    x = tg.tensor(2.0, requires_grad=True)
+    assert not square(x).requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_optimizer_step_closure_computes_gradients_even_under_no_grad():
+    x = tg.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = tg.optim.SGD([x], lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    with tg.no_grad():
+        optimizer.step(closure)
+    np.testing.assert_allclose(x.data, [0.8, -1.6], rtol=1e-6)

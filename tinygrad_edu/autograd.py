@@ -15,41 +15,64 @@ _grad_enabled = True
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``: whether operations record the graph."""
+    """Whether operations record the graph: True unless inside ``no_grad()``."""
     return _grad_enabled
 
 
-class no_grad:
-    """Context manager and decorator under which operations build no graph.
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off.
 
-    Use it for evaluation and for parameter updates, which must not become part
-    of the next step's graph. Nests, and restores the previous state even when
-    the body raises. As in PyTorch, both ``@no_grad()`` and ``@no_grad`` decorate.
+    Nests, and restores the previous state even when the body raises.
     """
 
-    def __new__(cls, function=None):
-        # ``@no_grad`` without parentheses passes the function straight in.
-        instance = super().__new__(cls)
-        return instance if function is None else instance(function)
-
-    def __init__(self, function=None) -> None:
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
         self._previous = True
 
     def __enter__(self) -> None:
         global _grad_enabled
         self._previous = _grad_enabled
-        _grad_enabled = False
+        _grad_enabled = self.mode
 
     def __exit__(self, *exc_info) -> None:
         global _grad_enabled
         _grad_enabled = self._previous
 
     def __call__(self, function):
+        mode = self.mode
+
         @functools.wraps(function)
-        def without_grad(*args, **kwargs):
-            with no_grad():
+        def with_grad_mode(*args, **kwargs):
+            with set_grad_enabled(mode):  # a fresh context per call, so recursion and threads nest
                 return function(*args, **kwargs)
-        return without_grad
+        return with_grad_mode
+
+
+class no_grad(set_grad_enabled):
+    """Build no graph: for evaluation and for parameter updates, which must not
+    become part of the next step's graph. As in PyTorch, ``with no_grad():``,
+    ``@no_grad()`` and ``@no_grad`` all work.
+    """
+
+    def __new__(cls, function=None):
+        # ``@no_grad`` without parentheses passes the function straight in.
+        instance = super().__new__(cls)
+        return instance if function is None else set_grad_enabled(False)(function)
+
+    def __init__(self, function=None) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph even inside ``no_grad``: an optimizer's ``step(closure)``
+    uses it so that the closure's ``backward()`` works wherever step is called."""
+
+    def __new__(cls, function=None):
+        instance = super().__new__(cls)
+        return instance if function is None else set_grad_enabled(True)(function)
+
+    def __init__(self, function=None) -> None:
+        super().__init__(True)
 
 
 def topological_order(root) -> list:
@@ -58,6 +81,9 @@ def topological_order(root) -> list:
     A depth-first search with an explicit stack instead of recursion, so that a
     chain of a million operations does not hit Python's recursion limit. A node
     is appended only after everything it depends on has been appended.
+
+    ``seen`` holds the Values themselves: a Value hashes by identity, and that
+    is twice as fast as keying by ``id(node)`` (this loop runs once per node).
     """
     order, seen = [], set()
     stack = [(root, False)]
@@ -66,13 +92,13 @@ def topological_order(root) -> list:
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         stack.append((node, True))
         if node._op is not None:
             for parent in node._op.parents:
-                if parent._requires_grad and id(parent) not in seen:
+                if parent._requires_grad and parent not in seen:
                     stack.append((parent, False))
     return order
 
@@ -84,12 +110,18 @@ def backward(root, grad: np.ndarray) -> None:
     A leaf accumulates into ``.grad`` across calls, as in PyTorch, so two
     ``backward()`` calls give twice the gradient. An intermediate node's
     gradient is recomputed by each call and kept on the node for display.
+
+    ``pending`` maps a node to the sum of the gradients its consumers have sent
+    so far (keyed by the Value itself, which hashes by identity).
     """
-    pending = {id(root): grad}
+    pending = {root: grad}
     for node in reversed(topological_order(root)):
-        grad = pending.pop(id(node))
-        if grad.dtype != node.data.dtype:  # float32 * float64 hands float64 back to the float32 input
-            grad = grad.astype(node.data.dtype)
+        grad = pending.pop(node)
+        dtype = node.data.dtype
+        # float32 * float64 hands float64 back to the float32 input. (``is`` first: numpy's
+        # dtypes are shared objects, and the identity test is cheaper than ``!=``.)
+        if grad.dtype is not dtype and grad.dtype != dtype:
+            grad = grad.astype(dtype)
         op = node._op
         if op is None:
             node._accumulate_grad(grad)
@@ -98,5 +130,4 @@ def backward(root, grad: np.ndarray) -> None:
         for parent, parent_grad in zip(op.parents, op.backward(grad), strict=True):
             if parent_grad is None or not parent._requires_grad:
                 continue
-            key = id(parent)
-            pending[key] = pending[key] + parent_grad if key in pending else parent_grad
+            pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad

@@ -14,6 +14,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
+from tinygrad_edu.page_examples import EXAMPLES
 from tinygrad_edu.printing import format_array
 from tinygrad_edu.slides.mlp import slide_network
 
@@ -64,6 +65,27 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_page_command(commands: argparse._SubParsersAction) -> None:
+    """``page [--out backward.html] [--model slide|iris-step]``: step through backward in a browser."""
+    command = commands.add_parser("page", help="write an HTML page that walks backward through a graph step by step")
+    command.add_argument("--out", default="backward.html", help="path of the page (default: backward.html)")
+    command.add_argument("--model", choices=tuple(EXAMPLES), default="slide",
+                         help="slide: the deck's 2-2-1 network with BCE; iris-step: one Iris mini-batch "
+                              "through a 4-16-3 MLP (default: slide)")
+    command.set_defaults(run=run_page)
+
+
+def run_page(args: argparse.Namespace) -> int:
+    """Write the page and print its path; without graphviz's ``dot`` there is no picture to
+    put in it, so say how to install graphviz and exit 2."""
+    try:
+        print(tg.write_backward_page(EXAMPLES[args.model](), args.out))
+    except GraphvizNotFound:
+        print(f"The page draws the graph with graphviz. {HOW_TO_INSTALL_GRAPHVIZ}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu",
@@ -72,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(run=lambda args: worked_example())
     commands = parser.add_subparsers(dest="command", metavar="command")
     add_graph_command(commands)
+    add_page_command(commands)
     return parser
 
 

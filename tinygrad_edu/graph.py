@@ -129,14 +129,15 @@ def describe_array(title: str, array: np.ndarray | None, max_elements: int, prec
     return f"{title} min/mean/max " + format_array(stats, precision=precision)
 
 
-def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int) -> str:
+def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int,
+                grad: np.ndarray | None) -> str:
     """The record ``{ name | data | grad }``; the name field also gives the shape and dtype."""
     header = f"{value.name or node_id}\n{value.shape} {dtype_text(value.dtype)}"
     fields = [header]
     if show_data:
         fields.append(describe_array("data", value.data, max_elements, precision))
     if show_grad:
-        fields.append(describe_array("grad", value.grad, max_elements, precision))
+        fields.append(describe_array("grad", grad, max_elements, precision))
     return "{ " + " | ".join(escape_record_text(field) for field in fields) + " }"
 
 
@@ -163,7 +164,8 @@ def value_attributes(value, is_root: bool) -> str:
 
 
 def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
-               max_elements: int = 6, precision: int = 4) -> graphviz.Digraph:
+               max_elements: int = 6, precision: int = 4, grads: dict[str, np.ndarray] | None = None
+               ) -> graphviz.Digraph:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
     One record node per Value (name, or its id ``v3`` when it has none; shape,
@@ -173,6 +175,10 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
     drawn once, with two arrows leaving it. Typical use, after ``loss.backward()``::
 
         draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
+
+    ``grads`` (node id such as ``"v3"`` → array) prints those gradients instead
+    of the ``.grad`` the Values hold: ``backward_page`` draws the gradients of a
+    trace without running ``backward()`` on the learner's graph.
     """
     values = graph_values(root)
     ids = value_ids(values)
@@ -182,7 +188,8 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
     # every attribute, which triples the time for a 10,000-node graph.
     for value in values:
         node_id = ids[id(value)]
-        label = value_label(value, node_id, show_data, show_grad, max_elements, precision)
+        grad = value.grad if grads is None else grads.get(node_id)
+        label = value_label(value, node_id, show_data, show_grad, max_elements, precision, grad)
         graph.body.append(f'\t{node_id} [label="{label}" {value_attributes(value, value is root)}]\n')
         if value._op is not None:
             op_id = "op" + node_id[1:]  # the operation that made v7 is op7

@@ -16,6 +16,8 @@ back. ``OPS`` at the bottom lists every operation, so tests can check them all.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -46,19 +48,46 @@ def _normalize_axes(axis, ndim: int) -> tuple:
 
 
 def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
-    """Give a reduction's gradient its axes back, then broadcast it to the input's shape."""
-    if not keepdims:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+    """Give a reduction's gradient its axes back (size 1), then spread it over the input's shape.
+
+    ``keepdims`` needs no test: a kept axis already has size 1, and reshaping to the
+    same shape changes nothing. The result is a new array filled by broadcasting,
+    not ``np.broadcast_to``'s view: numpy's expand_dims and broadcast_to are
+    Python-level functions that together cost ten times more than this for small
+    arrays, and the next operation would make the full-size array anyway.
+    """
+    kept = tuple(1 if axis in axes else size for axis, size in enumerate(shape))
+    spread = np.empty(shape, dtype=grad.dtype)
+    spread[...] = grad.reshape(kept)
+    return spread
 
 
 class Function:
     """One operation in the graph. ``value.py`` sets ``parents`` (the input Values)
-    and ``needs_input_grad`` (whether each input requires grad) before ``forward``."""
+    and ``needs_input_grad`` (whether each input requires grad) when it records the
+    operation in the graph."""
 
-    __slots__ = ("parents", "needs_input_grad")
+    # The one or two inputs live in two slots, not in a tuple: each object a graph
+    # keeps alive is work for Python's cyclic garbage collector, whose full passes
+    # run while a big graph is being built, and without the tuple an operation keeps
+    # two (its Function and its output Value) instead of three. On
+    # benchmarks/scalar.py that cut the collector's time by a third.
+    __slots__ = ("_first_input", "_second_input", "needs_input_grad")
 
     name = "function"  # the label graphs and traces show
+
+    @property
+    def parents(self) -> tuple:
+        """The input Values, in order."""
+        second = self._second_input
+        return (self._first_input,) if second is None else (self._first_input, second)
+
+    @parents.setter
+    def parents(self, inputs: tuple) -> None:
+        if not 1 <= len(inputs) <= 2:
+            raise ValueError(f"{self.name}: an operation takes one or two input Values, got {len(inputs)}")
+        self._first_input = inputs[0]
+        self._second_input = inputs[1] if len(inputs) == 2 else None
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -193,9 +222,9 @@ class MatMul(Function):
             grad = np.expand_dims(grad, -2)
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ grad, b2.shape).reshape(b.shape)
+            grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 
@@ -329,8 +358,12 @@ class Mean(Function):
     def forward(self, x):
         self.x_shape = x.shape
         self.axis = _normalize_axes(self.axis, x.ndim)
-        self.count = int(np.prod([x.shape[a] for a in self.axis]))
-        return x.mean(axis=self.axis, keepdims=self.keepdims)
+        self.count = math.prod(x.shape[a] for a in self.axis)
+        if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            # For float32 and float64 this is np.mean's own arithmetic (a sum, then one
+            # division), without its Python-level wrapper, which costs more than the sum.
+            return x.sum(axis=self.axis, keepdims=self.keepdims) / self.count
+        return x.mean(axis=self.axis, keepdims=self.keepdims)  # integers and float16 are summed in a wider type
 
     def backward(self, grad):
         return (_expand_reduced(grad / self.count, self.axis, self.keepdims, self.x_shape),)
@@ -398,15 +431,19 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x):
-        if self.axes is None:
-            self.axes = tuple(reversed(range(x.ndim)))
-        out = np.transpose(x, self.axes)  # checks the axes
+        if self.axes is None:  # reverse every axis (``.T``): already non-negative
+            self.axes = tuple(range(x.ndim - 1, -1, -1))
+            return x.transpose()
+        out = x.transpose(self.axes)  # checks the axes
         # Non-negative axes, so that argsort in backward gives the inverse permutation.
         self.axes = tuple(int(a) % x.ndim for a in self.axes)
         return out
 
     def backward(self, grad):
-        return (np.transpose(grad, np.argsort(self.axes)),)
+        # The inverse permutation is the argsort of the axes, written in plain Python:
+        # numpy's argsort of a short tuple costs more than the transpose itself.
+        inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
+        return (grad.transpose(inverse),)
 
 
 class Index(Function):

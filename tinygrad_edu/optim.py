@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .autograd import enable_grad
 from .value import Value
 
 Params = Iterable[Value] | Iterable[dict]
@@ -90,7 +91,10 @@ class Optimizer:
         The closure re-evaluates the model: it zeroes the grads, computes the
         loss, calls ``backward()`` and returns the loss.
         """
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with enable_grad():  # the closure calls backward(), even if step runs under no_grad
+                loss = closure()
         self._update_all()
         return loss
 
@@ -250,7 +254,8 @@ class Nesterov(Optimizer):
                 saved.append((p, p.data.copy()))  # restored exactly, not by subtracting γv again
                 p.data += group["momentum"] * self.state.get(p, {}).get("velocity", 0.0)
         try:
-            loss = closure()
+            with enable_grad():
+                loss = closure()
         finally:
             for p, data in saved:
                 p.data[...] = data
@@ -306,7 +311,10 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = np.array(grad, dtype=p.dtype)  # a copy: the buffer must not share p.grad
             else:
-                buffer = _like(p, momentum * buffer + (1 - group["dampening"]) * grad)
+                # In place, as PyTorch's buf.mul_(μ).add_(g, alpha=1 − τ): the same numbers
+                # without three new arrays per parameter per step.
+                buffer *= momentum
+                buffer += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         p.data -= group["lr"] * grad

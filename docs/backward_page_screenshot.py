@@ -1,0 +1,41 @@
+"""Make docs/backward_page.png: the slide network's backward page, five steps into the walk.
+
+Needs graphviz, selenium and Debian's chromium and chromium-driver. Run from the repository root:
+``python docs/backward_page_screenshot.py``.
+"""
+
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+import tinygrad_edu as tg
+from tinygrad_edu.page_examples import slide_loss
+
+DOCS = Path(__file__).resolve().parent
+STEPS = 3  # the sigmoid step: dL/dŷ = 2.1972, dŷ/dz = 0.2480, dL/dz = 0.5449
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,860")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as work:
+        page = tg.write_backward_page(slide_loss(), Path(work) / "backward.html")
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for flag in FLAGS + (f"--user-data-dir={work}/profile",):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
+        try:
+            driver.get(page.as_uri())
+            for _ in range(STEPS):
+                driver.find_element(By.ID, "next").click()
+            driver.save_screenshot(str(DOCS / "backward_page.png"))
+        finally:
+            driver.quit()
+    print(DOCS / "backward_page.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The backward page, read with html.parser: the trace's steps in order, its numbers, nothing fetched."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from page_parsing import parse_page
+
+import tinygrad_edu as tg
+from tinygrad_edu.backward_page import MAX_NODES, backward_walk, node_grads
+from tinygrad_edu.page_examples import iris_step_loss, slide_loss
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="graphviz's dot is not installed (apt-get install graphviz)")
+
+
+@pytest.fixture(scope="module")
+def slide_page(tmp_path_factory):
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot is not installed (apt-get install graphviz)")
+    loss = slide_loss()
+    path = tg.write_backward_page(loss, tmp_path_factory.mktemp("page") / "backward.html")
+    return loss, parse_page(path.read_text(encoding="utf-8"))
+
+
+def test_page_holds_one_step_per_trace_step_in_order(slide_page):
+    loss, page = slide_page
+    steps = tg.trace_backward(loss)
+    walk = page.walks()["backward"]
+    assert len(walk) == len(steps) == 12
+    assert [(s["node"], s["output"], s["op"]) for s in walk] == [(s.node_id, s.output_id, s.op) for s in steps]
+
+
+def test_page_steps_carry_the_traces_numbers(slide_page):
+    loss, page = slide_page
+    for shown, step in zip(page.walks()["backward"], tg.trace_backward(loss), strict=True):
+        for key in ("upstream", "local_derivative", "product"):
+            np.testing.assert_array_equal(np.array(shown[key]), getattr(step, key), err_msg=key)
+
+
+def test_panel_shows_the_chain_rule_with_the_slides_numbers(slide_page):
+    _, page = slide_page
+    sigmoid = next(step for step in page.walks()["backward"] if step["op"] == "sigmoid")
+    assert sigmoid["lines"] == ["sigmoid: from ŷ back to z", "dL/dŷ = [2.1972]", "dŷ/dz = [0.2480]",
+                                "dL/dz = dL/dŷ · dŷ/dz = [0.5449]"]
+    weight = next(step for step in page.walks()["backward"] if step["node_name"] == "1.weight")
+    assert weight["lines"][-1].endswith("= [[0.2180, 0.2180]]")
+
+
+def test_every_step_points_at_nodes_of_the_svg(slide_page):
+    _, page = slide_page
+    for step in page.walks()["backward"]:
+        assert {step["node"], step["output"], step["operation"]} <= set(page.nodes)
+    for step in page.walks()["forward"]:
+        assert step["node"] in page.nodes
+
+
+def test_graph_first_appears_with_data_shown_and_grads_hidden(slide_page):
+    _, page = slide_page
+    values = {node_id: node for node_id, node in page.nodes.items() if node_id.startswith("v")}
+    assert len(values) == 15
+    for node_id, node in values.items():
+        assert node["class"].split() == ["node", "grad-hidden"], node_id
+        assert page.field_text(node_id, "data").startswith("data ")
+        assert page.field_text(node_id, "grad").startswith("grad ")
+
+
+def test_svg_prints_the_grads_the_page_reveals(slide_page):
+    loss, page = slide_page
+    bias = next(step["node"] for step in page.walks()["backward"] if step["node_name"] == "1.bias")
+    assert page.field_text(bias, "grad") == "grad [0.5449]"
+    assert loss.grad is None  # the page computed grads from the trace, not with backward()
+
+
+def test_forward_walk_lists_every_value_inputs_first(slide_page):
+    _, page = slide_page
+    walk = page.walks()["forward"]
+    assert [step["node"] for step in walk] == [f"v{index}" for index in range(15)]
+    assert walk[-1]["lines"] == ["L = mean(v13)", "L = 0.7872"]
+
+
+def test_page_fetches_nothing(slide_page):
+    _, page = slide_page
+    assert page.fetches == []
+    assert all("src" not in attributes for attributes, _ in page.scripts)
+    for text in page.styles + [text for _, text in page.scripts]:
+        assert not re.search(r"url\(|@import|https?://|fetch\(|XMLHttpRequest", text)
+
+
+def test_page_has_the_walking_controls(slide_page):
+    _, page = slide_page
+    assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset"}
+
+
+@needs_dot
+def test_iris_step_page_walks_a_mini_batch(tmp_path):
+    loss = iris_step_loss()
+    page = parse_page(tg.write_backward_page(loss, tmp_path / "iris.html").read_text(encoding="utf-8"))
+    walk = page.walks()["backward"]
+    assert len(walk) == len(tg.trace_backward(loss))
+    assert {"0.weight", "0.bias", "2.weight", "2.bias"} <= {step["node_name"] for step in walk}
+    assert "shape (8, 3), min/mean/max" in "\n".join(walk[3]["lines"])  # big arrays are summarised
+
+
+def test_a_grad_reached_along_two_paths_is_revealed_once_its_sum_is_complete():
+    a = tg.Value([2.0, 3.0], requires_grad=True, name="a")
+    b = tg.Value([5.0, 7.0], requires_grad=True, name="b")
+    steps = tg.trace_backward((a * b + a).sum())
+    walk = [step for step in backward_walk(steps) if step["node_name"] == "a"]
+    assert [step["complete"] for step in walk] == [False, True]
+    assert walk[0]["lines"][-1] == "sum of 1 of 2 paths: dL/da = [1., 1.]"
+    assert walk[1]["lines"][-1] == "sum of 2 of 2 paths: dL/da = [6., 8.]"  # b + 1
+    np.testing.assert_array_equal(node_grads(steps[0].output, steps)[walk[0]["node"]], [6.0, 8.0])
+
+
+def test_graph_over_the_limit_is_refused_with_a_pointer_to_draw_graph(tmp_path):
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(MAX_NODES // 2):
+        y = y * 1.0  # each step adds a Value, an operation and a constant: over the limit
+    with pytest.raises(ValueError, match=r"has \d+ nodes, more than the 200 .*draw_graph"):
+        tg.write_backward_page(y.sum(), tmp_path / "big.html")
+    assert not (tmp_path / "big.html").exists()
+
+
+def run_page_command(tmp_path, *arguments, path=None):
+    env = None if path is None else {"PATH": path}
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "page", *arguments], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@needs_dot
+def test_page_command_writes_backward_html_by_default(tmp_path):
+    result = run_page_command(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "backward.html"
+    assert len(parse_page((tmp_path / "backward.html").read_text(encoding="utf-8")).walks()["backward"]) == 12
+
+
+@needs_dot
+def test_page_command_iris_step_at_the_given_path(tmp_path):
+    result = run_page_command(tmp_path, "--model", "iris-step", "--out", "iris.html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "iris.html"
+
+
+def test_page_command_without_dot_says_how_to_install_graphviz_and_exits_2(tmp_path):
+    result = run_page_command(tmp_path, path=str(tmp_path))  # a PATH with no dot on it
+    assert result.returncode == 2
+    assert "apt-get install graphviz" in result.stderr
+    assert not (tmp_path / "backward.html").exists()

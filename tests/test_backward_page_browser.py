@@ -1,0 +1,125 @@
+"""The backward page in a real headless browser: Debian's chromium driven by selenium.
+
+Skipped, with the reason shown, where selenium, chromium, chromedriver or dot is missing
+(``.ci/run`` installs them: apt-get install chromium chromium-driver graphviz; pip extra ``browser``).
+"""
+
+import re
+import shutil
+import tempfile
+
+import numpy as np
+import pytest
+from page_parsing import parse_page
+
+import tinygrad_edu as tg
+from tinygrad_edu.page_examples import slide_loss
+from tinygrad_edu.slides.mlp import slide_network
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+from selenium.webdriver.common.by import By  # noqa: E402  (only importable once selenium is known present)
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "", shutil.which("chromedriver") or ""
+# Headless as root in a container: no sandbox, no GPU, no /dev/shm, and nothing phoning home.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-first-run", "--window-size=1400,900")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    needed = ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"), (shutil.which("dot"), "graphviz"))
+    for program, package in needed:
+        if not program:
+            pytest.skip(f"{package} is not installed (apt-get install {package})")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    with tempfile.TemporaryDirectory() as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    return tg.write_backward_page(slide_loss(), tmp_path_factory.mktemp("browser") / "backward.html")
+
+
+@pytest.fixture
+def page(browser, page_file):
+    browser.get(page_file.as_uri())  # a fresh load for every test: position 0, backward mode
+    return browser
+
+
+def node_id(page_file, name):
+    steps = parse_page(page_file.read_text(encoding="utf-8")).walks()["backward"]
+    return next(step["node"] for step in steps if step["node_name"] == name)
+
+
+def shown_grad(browser, page_file, name):
+    """The numbers the page shows in the grad field of the node called ``name`` (none while hidden)."""
+    texts = browser.find_element(By.ID, node_id(page_file, name)).find_elements(By.CSS_SELECTOR, "text.grad")
+    shown = " ".join(text.text for text in texts)  # selenium reads only what is visible
+    return np.array([float(number) for number in re.findall(r"-?\d+\.\d*(?:e-?\d+)?", shown)])
+
+
+def press_next_to_the_end(browser):
+    for _ in range(len(tg.trace_backward(slide_loss()))):
+        browser.find_element(By.ID, "next").click()
+
+
+def test_next_to_the_end_shows_the_engines_grads(page, page_file):
+    press_next_to_the_end(page)
+    network = slide_network()
+    network.loss.backward()
+    engine = dict(network.model.named_parameters())
+    for name in ("0.weight", "1.bias"):
+        np.testing.assert_allclose(shown_grad(page, page_file, name), engine[name].grad.reshape(-1), rtol=0,
+                                   atol=5e-5, err_msg=name)  # the page prints 4 decimals
+    assert page.find_element(By.ID, "position").text == "12 / 12"
+
+
+def test_grads_are_hidden_until_their_step(page, page_file):
+    assert shown_grad(page, page_file, "1.bias").size == 0
+    for _ in range(4):  # the fifth step is add: from z back to 1.bias
+        page.find_element(By.ID, "next").click()
+    assert shown_grad(page, page_file, "1.bias").size == 0
+    page.find_element(By.ID, "next").click()
+    assert shown_grad(page, page_file, "1.bias").tolist() == [0.5449]
+    assert page.find_element(By.CSS_SELECTOR, "g.current").get_attribute("id") == node_id(page_file, "1.bias")
+
+
+def test_panel_shows_the_chain_rule_product_with_numbers(page):
+    for _ in range(3):
+        page.find_element(By.ID, "next").click()
+    lines = [item.text for item in page.find_elements(By.CSS_SELECTOR, "#panel-lines li")]
+    assert lines == ["sigmoid: from ŷ back to z", "dL/dŷ = [2.1972]", "dŷ/dz = [0.2480]",
+                     "dL/dz = dL/dŷ · dŷ/dz = [0.5449]"]
+
+
+def test_arrow_keys_walk_and_back_returns(page):
+    body = page.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    assert page.find_element(By.ID, "position").text == "2 / 12"
+    body.send_keys(Keys.ARROW_LEFT)
+    page.find_element(By.ID, "back").click()
+    page.find_element(By.ID, "back").click()  # stays at the start
+    assert page.find_element(By.ID, "position").text == "0 / 12"
+
+
+def test_forward_mode_reveals_values_in_order_and_reset_shows_the_bare_graph(page, page_file):
+    page.find_element(By.ID, "mode-forward").click()
+    data = page.find_elements(By.CSS_SELECTOR, "text.data")
+    assert [text.text for text in data if text.text.strip()] == []  # no value computed yet
+    page.find_element(By.ID, "next").click()
+    assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == "data [1., 2.]"
+    assert page.find_element(By.ID, "position").text == "1 / 15"
+    page.find_element(By.ID, "reset").click()
+    assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == ""
+    assert page.find_elements(By.CSS_SELECTOR, "g.current") == []

@@ -1,0 +1,219 @@
+"""Backpropagation, one click at a time: an HTML page that walks the chain rule.
+
+``write_backward_page(loss, "backward.html")`` writes one self-contained file
+(no server, no network, nothing fetched) that a teacher opens in any browser:
+
+- the computation graph as ``draw_graph`` draws it, rendered to SVG by
+  graphviz's ``dot``, every node's grad printed but hidden at first;
+- the steps of ``trace_backward(loss)`` as JSON inside a ``<script>`` tag;
+- a little plain JavaScript (``backward_page.js``) with Next / Back buttons:
+  each step highlights a node, reveals its grad and shows the chain-rule
+  product with numbers beside the graph. "Forward" walks the forward values.
+
+The gradients drawn come from the trace, not from ``.grad``: making the page
+never runs ``backward()``, so the learner's Values are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from pathlib import Path
+from xml.dom import minidom
+
+import numpy as np
+
+from .backward_trace import ELEMENTWISE, TraceStep, trace_backward
+from .graph import describe_array, draw_graph, graph_values, value_ids
+from .value import Value
+
+MAX_NODES = 200  # beyond this a page of boxes is no longer readable
+PRECISION = 4
+PANEL_ELEMENTS = 12  # arrays up to this size are printed whole in the side panel
+
+
+def operation_id(value_id: str) -> str:
+    """The node draw_graph gives the operation that made a Value: v7 was made by op7."""
+    return "op" + value_id[1:]
+
+
+def short(array: np.ndarray) -> str:
+    """An array on one line, or its shape and min/mean/max when it is too big to read."""
+    text = describe_array("", np.asarray(array), PANEL_ELEMENTS, PRECISION).strip()
+    text = " ".join(line.strip() for line in text.splitlines())
+    return text if np.size(array) <= PANEL_ELEMENTS else f"shape {np.shape(array)}, {text}"
+
+
+def label(value: Value, value_id: str) -> str:
+    """What the graph calls a Value: its name, or its node id when it has none."""
+    return value.name or value_id
+
+
+def node_grads(root: Value, steps: list[TraceStep]) -> dict[str, np.ndarray]:
+    """dL/d(node) for every node the trace reaches: the sum of the products arriving along its edges."""
+    grads = {value_ids(graph_values(root))[id(root)]: np.ones(root.shape, dtype=root.dtype)}
+    for step in steps:
+        grads[step.node_id] = grads[step.node_id] + step.product if step.node_id in grads else step.product
+    return grads
+
+
+def chain_rule_lines(step: TraceStep) -> list[str]:
+    """The side panel for one step: upstream gradient, local derivative, and their product."""
+    node, output = label(step.node, step.node_id), label(step.output, step.output_id)
+    broadcast = step.rule == ELEMENTWISE and step.product.shape != step.upstream.shape
+    local = f"d{output}/d{node}"
+    if step.op == "matmul":  # the local derivative is the other operand: call it by its name
+        other = 1 - step.argument
+        local = label(step.output._op.parents[other], step.input_ids[other])
+    return [
+        f"{step.op}: from {output} back to {node}",
+        f"dL/d{output} = {short(step.upstream)}",
+        f"{local} = {short(step.local_derivative)}",
+        f"dL/d{node} = {step.rule.format(upstream=f'dL/d{output}', local=local)} = {short(step.product)}",
+    ] + ([f"(summed over the axes {node} was broadcast along)"] if broadcast else [])
+
+
+def backward_walk(steps: list[TraceStep]) -> list[dict]:
+    """The trace as JSON-ready dicts, in its order, with what the page shows at each step.
+
+    A node reached along several edges gets its grad revealed only at the last
+    of them, when the sum is complete; until then the panel shows the sum so far.
+    """
+    paths = {}
+    for step in steps:
+        paths[step.node_id] = paths.get(step.node_id, 0) + 1
+    seen, so_far, walk = {}, {}, []
+    for step in steps:
+        seen[step.node_id] = seen.get(step.node_id, 0) + 1
+        so_far[step.node_id] = so_far[step.node_id] + step.product if step.node_id in so_far else step.product
+        lines = chain_rule_lines(step)
+        if paths[step.node_id] > 1:
+            lines.append(f"sum of {seen[step.node_id]} of {paths[step.node_id]} paths: "
+                         f"dL/d{label(step.node, step.node_id)} = {short(so_far[step.node_id])}")
+        walk.append({**step.to_dict(), "operation": operation_id(step.output_id), "lines": lines,
+                     "complete": seen[step.node_id] == paths[step.node_id]})
+    return walk
+
+
+def forward_walk(root: Value) -> list[dict]:
+    """Every Value in the order the forward pass computes it, with the line the panel shows."""
+    values = graph_values(root)
+    ids = value_ids(values)
+    walk = []
+    for value in values:
+        value_id = ids[id(value)]
+        if value._op is None:
+            kind = "a parameter" if value.requires_grad else "an input (or constant)"
+            lines = [f"{label(value, value_id)} is {kind}", f"{label(value, value_id)} = {short(value.data)}"]
+            operation = None
+        else:
+            inputs = ", ".join(label(parent, ids[id(parent)]) for parent in value._op.parents)
+            lines = [f"{label(value, value_id)} = {value._op.name}({inputs})",
+                     f"{label(value, value_id)} = {short(value.data)}"]
+            operation = operation_id(value_id)
+        walk.append({"node": value_id, "name": value.name, "operation": operation, "lines": lines,
+                     "data": value.data.tolist()})
+    return walk
+
+
+def svg_text(element: minidom.Element) -> str:
+    return "".join(child.data for child in element.childNodes if child.nodeType == child.TEXT_NODE)
+
+
+def mark_svg(svg: str) -> str:
+    """dot's SVG with handles for the script: each node's ``<g>`` gets its DOT name as ``id``
+    (``v3``, ``op3``) and the text lines of each record field the class ``data`` or ``grad``.
+    Every Value starts with its grad hidden (class ``grad-hidden``), as the page first appears."""
+    document = minidom.parseString(svg)
+    for group in document.getElementsByTagName("g"):
+        if group.getAttribute("class") != "node":
+            continue
+        node_id = svg_text(group.getElementsByTagName("title")[0])
+        group.setAttribute("id", node_id)
+        if node_id.startswith("v"):
+            group.setAttribute("class", "node grad-hidden")
+        field = "name"
+        # A record's fields are separated by polylines; a field's first line says which it is.
+        for child in group.childNodes:
+            if getattr(child, "tagName", None) == "polyline":
+                field = None
+            elif getattr(child, "tagName", None) == "text":
+                if field is None:
+                    field = "grad" if svg_text(child).startswith("grad") else "data"
+                child.setAttribute("class", field)
+    return document.documentElement.toxml()
+
+
+def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
+    """The graph with every grad printed (the page hides them until their step), as marked SVG."""
+    graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads)
+    return mark_svg(graph.pipe(format="svg").decode("utf-8"))
+
+
+def asset(name: str) -> str:
+    """A file shipped beside this module: the page's style sheet and script."""
+    return resources.files("tinygrad_edu").joinpath(name).read_text(encoding="utf-8")
+
+
+def script_json(data: dict) -> str:
+    """JSON that is safe inside ``<script>``: ``</`` cannot end the tag early."""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def page_html(title: str, svg: str, walks: dict) -> str:
+    """The whole page: style, controls, the graph, the panel, the data and the script, inline."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>
+{asset("backward_page.css")}</style>
+</head>
+<body>
+<header>
+  <h1>{html.escape(title)}</h1>
+  <nav>
+    <button id="mode-backward" type="button">Backward</button>
+    <button id="mode-forward" type="button">Forward</button>
+    <button id="back" type="button">&#9664; Back</button>
+    <button id="next" type="button">Next &#9654;</button>
+    <button id="reset" type="button">Reset</button>
+    <span id="position"></span>
+  </nav>
+</header>
+<main>
+  <div id="graph">
+{svg}
+  </div>
+  <aside id="panel"><h2 id="panel-title"></h2><ol id="panel-lines"></ol>
+    <p class="hint">Next / Back or the arrow keys &#8594; &#8592; walk one step.</p></aside>
+</main>
+<script type="application/json" id="walks">{script_json(walks)}</script>
+<script>
+{asset("backward_page.js")}</script>
+</body>
+</html>
+"""
+
+
+def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropagation, step by step") -> Path:
+    """Write the step-by-step backward page of ``loss``'s graph to ``path`` and return the path.
+
+    Raises ValueError for a graph of more than ``MAX_NODES`` nodes (Values plus
+    operations), and ``graph.GraphvizNotFound`` when graphviz's ``dot`` is missing.
+    """
+    values = graph_values(loss)
+    nodes = len(values) + sum(value._op is not None for value in values)
+    if nodes > MAX_NODES:
+        raise ValueError(f"write_backward_page: the graph has {nodes} nodes, more than the {MAX_NODES} a page "
+                         f"can show readably; draw it with tinygrad_edu.draw_graph(loss).render('graph', "
+                         f"format='svg') instead, or step through a smaller model")
+    steps = trace_backward(loss)
+    svg = render_svg(loss, node_grads(loss, steps))
+    root_id = value_ids(values)[id(loss)]
+    walks = {"root": root_id, "backward": backward_walk(steps), "forward": forward_walk(loss)}
+    path = Path(path)
+    path.write_text(page_html(title, svg, walks), encoding="utf-8")
+    return path

@@ -1,0 +1,109 @@
+"""The tour: every number the deck prints, computed here, beside the slide's own.
+
+``python -m tinygrad_edu`` runs it. A value is reproduced (✓) when our number,
+printed with as many decimals as the slide prints, is the same string as the
+slide's; each printed number counts as one value. Then the tour draws the
+slide network's graph and, where matplotlib is installed, the three rules'
+trajectories on the quartic, and prints where it put them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound, draw_graph
+from .slides import mlp
+from .slides import momentum as slides
+from .slides.computed import computed_values
+from .slides.expected import GROUPS, SlideValue
+
+CHECK, CROSS = "✓", "✗"
+OURS_WIDTH = 24  # wide enough for a table row, f(-1.600) = 2.56000, and for W_z
+
+
+def at_precision(value: float, printed: str) -> str:
+    """``value`` with as many decimals as the slide's ``printed`` string has (none for an integer)."""
+    decimals = len(printed.partition(".")[2])
+    return f"{value + 0.0:.{decimals}f}"  # + 0.0 turns -0.0 into 0.0, which the slides print as 0.0000
+
+
+def compare(entry: SlideValue, numbers: Sequence[float] | None) -> list[bool]:
+    """For each number the slide prints in ``entry``: did we print the same string?"""
+    if numbers is None or len(numbers) != len(entry.printed):
+        return [False] * len(entry.printed)
+    return [at_precision(value, printed) == printed for value, printed in zip(numbers, entry.printed, strict=True)]
+
+
+def shown(entry: SlideValue, numbers: Sequence[float] | None) -> str:
+    """Our numbers in the entry's layout, at the slide's precision."""
+    if numbers is None or len(numbers) != len(entry.printed):
+        return "(not computed)"
+    return entry.layout.format(*(at_precision(v, p) for v, p in zip(numbers, entry.printed, strict=True)))
+
+
+def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[int, int]:
+    """One line per entry under its part and group; returns (values reproduced, values in all)."""
+    label_width = max(len(entry.label) for entry in expected)
+    reproduced = total = 0
+    part = group = None
+    for entry in expected:
+        if GROUPS[entry.group][0] != part:
+            part = GROUPS[entry.group][0]
+            print(f"\n{part}")
+        if entry.group != group:
+            group = entry.group
+            print(f"  {GROUPS[group][1]}")
+        numbers = computed.get(entry.key)
+        matches = compare(entry, numbers)
+        reproduced, total = reproduced + sum(matches), total + len(matches)
+        mark = CHECK if all(matches) else CROSS
+        slide = entry.layout.format(*entry.printed)
+        print(f"    {entry.label:<{label_width}}  {shown(entry, numbers):<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
+    return reproduced, total
+
+
+def write_graph(out_dir: Path) -> str:
+    """The slide network's graph after backward: SVG, or only the DOT file when ``dot`` is missing."""
+    network = mlp.slide_network()
+    network.loss.backward()
+    graph = draw_graph(network.loss)
+    dot_path = graph.save(str(out_dir / "slide_network.dot"))
+    try:
+        return graph.render(filename=dot_path, outfile=str(out_dir / "slide_network.svg"))
+    except GraphvizNotFound:
+        return f"{dot_path} (only the DOT text: {HOW_TO_INSTALL_GRAPHVIZ})"
+
+
+def write_trajectories(out_dir: Path) -> str:
+    """GD, momentum (γ 0.8) and Nesterov (γ 0.9) with the slide's derivative, drawn on the quartic."""
+    from .plot import INSTALL_HINT, plot_trajectories
+
+    runs = {label: slides.run(rule, slides.quartic, slides.slide_derivative, momentum=gamma).xs
+            for label, rule, gamma in (("GD", "gd", 0.0), ("momentum γ = 0.8", "momentum", 0.8),
+                                       ("Nesterov γ = 0.9", "nesterov", 0.9))}
+    try:
+        path = plot_trajectories(slides.quartic, runs, out_dir / "quartic_trajectories.png",
+                                 title="The slides' three rules on the quartic, η = 0.1")
+    except ImportError:
+        return f"not drawn: {INSTALL_HINT}"
+    return str(path)
+
+
+def tour(out_dir: Path, expected: Sequence[SlideValue]) -> int:
+    """Print the comparison and write the pictures; 0 when every value is reproduced, else 1."""
+    print(f"tinygrad_edu {__version__}: the lecture's numbers, computed here, beside the slide's.")
+    print(f"{CHECK} means the same digits at the slide's precision. Inputs the slides set "
+          "(x = [1, 2], the weights 0.1, x₀ = -2.0, η, γ) are not counted.")
+    reproduced, total = print_comparison(expected, computed_values())
+    print(f"\n{reproduced}/{total} slide values reproduced")
+    print("The deck's own mistakes (its quartic derivative drops a −2, among others) are explained in "
+          "docs/slides.md; `tinygrad-edu check-derivative` catches the derivative.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print("\nPictures")
+    print(f"  the slide network's graph after backward: {write_graph(out_dir)}")
+    print(f"  the three rules on the quartic: {write_trajectories(out_dir)}")
+    sys.stdout.flush()
+    return 0 if reproduced == total else 1
