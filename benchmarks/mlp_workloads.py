@@ -28,7 +28,7 @@ FLOAT = np.float32
 def initial_weights(rng: np.random.Generator, sizes: tuple[int, ...]) -> dict:
     """PyTorch's Linear initialisation, uniform on ±1/√fan_in, drawn once in numpy for every engine."""
     weights, biases = [], []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in zip(sizes, sizes[1:], strict=False):
         bound = 1 / np.sqrt(n_in)
         weights.append(rng.uniform(-bound, bound, size=(n_out, n_in)).astype(FLOAT))
         biases.append(rng.uniform(-bound, bound, size=n_out).astype(FLOAT))
@@ -61,7 +61,8 @@ def run_numpy(setup, steps):
     """Forward and backward by hand: the least work a numpy engine can do for this model."""
     x, y = setup["x"], setup["y"]
     n = len(y)
-    params = [array.copy() for pair in zip(setup["weights"], setup["biases"]) for array in pair]  # W1 b1 W2 b2
+    pairs = zip(setup["weights"], setup["biases"], strict=True)
+    params = [array.copy() for pair in pairs for array in pair]  # W1 b1 W2 b2
     buffers = [None] * len(params)
     lr, momentum = setup["lr"], setup["momentum"]
     tanh = setup["activation"] == "tanh"
@@ -83,7 +84,7 @@ def run_numpy(setup, steps):
         d_h = d_logits @ w2
         d_z = d_h * (1 - h * h) if tanh else d_h * (z > 0)
         grads = [d_z.T @ x, d_z.sum(axis=0), d_logits.T @ h, d_logits.sum(axis=0)]
-        for i, (p, g) in enumerate(zip(params, grads)):
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if buffers[i] is None:
                 buffers[i] = g.copy()
             else:

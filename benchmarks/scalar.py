@@ -40,7 +40,7 @@ def make_setup() -> dict:
     """Points, labels, and micrograd's initialisation: weights uniform on ±1, biases 0."""
     rng = np.random.default_rng(1337)
     x, y = make_moons(POINTS, 0.1, rng)
-    weights = [rng.uniform(-1, 1, size=(n_out, n_in)) for n_in, n_out in zip(SIZES, SIZES[1:])]
+    weights = [rng.uniform(-1, 1, size=(n_out, n_in)) for n_in, n_out in zip(SIZES, SIZES[1:], strict=False)]
     biases = [np.zeros(n_out) for n_out in SIZES[1:]]
     return {"x": x, "y": y, "weights": weights, "biases": biases}
 
@@ -56,7 +56,7 @@ class Neuron:
         self.w, self.b, self.nonlin = w, b, nonlin
 
     def __call__(self, x):
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
         return act.relu() if self.nonlin else act
 
 
@@ -65,8 +65,9 @@ class MLP:
 
     def __init__(self, setup, scalar):
         last = len(setup["weights"]) - 1
-        self.layers = [[Neuron([scalar(w) for w in row], scalar(b), nonlin=i != last) for row, b in zip(W, B)]
-                       for i, (W, B) in enumerate(zip(setup["weights"], setup["biases"]))]
+        layers = enumerate(zip(setup["weights"], setup["biases"], strict=True))
+        self.layers = [[Neuron([scalar(w) for w in row], scalar(b), nonlin=i != last)
+                        for row, b in zip(W, B, strict=True)] for i, (W, B) in layers]
         self.params = [p for layer in self.layers for n in layer for p in n.w + [n.b]]
 
     def __call__(self, x):
@@ -78,7 +79,7 @@ class MLP:
 def svm_loss(model, inputs, labels):
     """The demo's loss: mean(relu(1 − yᵢ·scoreᵢ)) + α Σ p²."""
     scores = [model(x) for x in inputs]
-    losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
     data_loss = sum(losses) * (1.0 / len(losses))
     return data_loss + ALPHA * sum(p * p for p in model.params)
 

@@ -1,46 +1,217 @@
 """The command line: ``python -m tinygrad_edu`` (or ``tinygrad-edu``) and its sub-commands.
 
-Each sub-command is one function that uses only the public API. ``main``
-returns the exit code: 0 ok, 2 a usage error (argparse prints the usage line
-and one error line).
+    tinygrad-edu [tour [--out-dir DIR]]      every number of the deck, beside the slide's
+    tinygrad-edu optimize --rule nesterov    one of the slides' 20-epoch tables
+    tinygrad-edu train-iris                  the Iris MLP, with progress and a confusion matrix
+    tinygrad-edu check-derivative            check_derivative on the slide's quartic
+    tinygrad-edu graph                       the slide network's graph after backward
+    tinygrad-edu page                        step through backward in a browser
+
+Each sub-command is an ``add_*_command`` (its arguments) and a ``run_*`` (its
+work, through the public API). ``main`` returns the exit code: 0 ok, 1 a slide
+value not reproduced (tour), 2 a usage error (argparse prints the usage line and
+one error line).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-
-import numpy as np
+from pathlib import Path
 
 import tinygrad_edu as tg
 from tinygrad_edu.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
 from tinygrad_edu.page_examples import EXAMPLES
-from tinygrad_edu.printing import format_array
+from tinygrad_edu.progress import ProgressLine
+from tinygrad_edu.slides import expected, iris
+from tinygrad_edu.slides import momentum as slides
 from tinygrad_edu.slides.mlp import slide_network
+from tinygrad_edu.tour import tour
+
+DEFAULT_OUT_DIR = "tinygrad_edu_out"
+DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
 
 
-def worked_example() -> None:
-    """The slide's forward pass z = 0.18 and its gradients, with Value operations."""
-    x = tg.tensor([1.0, 2.0])
-    w_h = tg.Value(np.full((2, 2), 0.1), dtype=np.float32, requires_grad=True, name="W_h")
-    b_h = tg.Value(np.full(2, 0.1), dtype=np.float32, requires_grad=True, name="b_h")
-    w_z = tg.Value(np.full((1, 2), 0.1), dtype=np.float32, requires_grad=True, name="W_z")
-    b_z = tg.Value(np.full(1, 0.1), dtype=np.float32, requires_grad=True, name="b_z")
-    h = x @ w_h.T + b_h
-    z = h @ w_z.T + b_z
-    y_hat = z.sigmoid()
-    loss = -(1 - y_hat).log().sum()  # binary cross-entropy with target y = 0
-    loss.backward()
-    print(f"tinygrad_edu {tg.__version__}")
-    print("The slide's network: x = [1, 2], every weight and bias 0.1, target y = 0")
-    print(f"  h = x @ W_hᵀ + b_h  = {h}")
-    print(f"  z = h @ W_zᵀ + b_z  = {z}")
-    print(f"  ŷ = σ(z)           = {y_hat}")
-    print(f"  L = -log(1 - ŷ)    = {loss}")
-    for p in (w_h, b_h, w_z, b_z):
-        label = f"  dL/d{p.name:<4} = "
-        print(label + format_array(p.grad, prefix=label))
+# ---------------------------------------------------------------- argument types
+# Each raises ArgumentTypeError, which argparse turns into its usage line and one error line.
 
+def positive_float(text: str) -> float:
+    value = float_argument(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def momentum_float(text: str) -> float:
+    value = float_argument(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1): a momentum of 1 or more never forgets, got {text}")
+    return value
+
+
+def float_argument(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def int_argument(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    value = int_argument(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    value = int_argument(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+# ---------------------------------------------------------------- tour
+
+def add_tour_command(commands: argparse._SubParsersAction) -> None:
+    """``tour [--out-dir DIR]``: also what runs when no command is given."""
+    command = commands.add_parser(
+        "tour", help="reproduce every number the deck prints, beside the slide's (the default)",
+        description="Compute every number the slides print, show each beside the slide's value with ✓ or ✗, "
+                    "then draw the slide network's graph and the optimisers' trajectories. "
+                    "Exit code 1 if a value is not reproduced.")
+    command.add_argument("--out-dir", default=DEFAULT_OUT_DIR,
+                         help=f"where the pictures go (default: {DEFAULT_OUT_DIR}/)")
+    command.set_defaults(run=run_tour)
+
+
+def run_tour(args: argparse.Namespace) -> int:
+    # ``expected.EXPECTED`` is looked up now, not at import: the tests' seam for a wrong slide value.
+    return tour(Path(args.out_dir), expected.EXPECTED)
+
+
+# ---------------------------------------------------------------- optimize
+
+OBJECTIVES = {  # name → (f, its text, the derivative used (None: autograd's), the derivative's text)
+    "parabola": (slides.parabola, "x²", slides.parabola_derivative, "the slide's derivative 2x"),
+    "quartic": (slides.quartic, "x⁴ + x³ − 2x² − 2x + 2", None, "autograd's derivative 4x³ + 3x² − 4x − 2"),
+    "quartic-slide": (slides.quartic, "x⁴ + x³ − 2x² − 2x + 2", slides.slide_derivative,
+                      "the slide's derivative 4x³ + 3x² − 4x (it drops the −2)"),
+}
+DEFAULT_MOMENTUM = {"momentum": 0.8, "nesterov": 0.9}
+
+
+def add_optimize_command(commands: argparse._SubParsersAction) -> None:
+    """``optimize --rule {gd,momentum,nesterov} [--lr] [--momentum] [--epochs] [--start] [--objective]``."""
+    command = commands.add_parser(
+        "optimize", help="run one of the slides' update rules and print its table",
+        description="Minimise a function of one variable as parts 2 and 3 of the slides do, printing "
+                    "'Epoch: NN -- f(x) = value' after each step; stop with 'diverged at epoch NN' "
+                    "when the run blows up.")
+    command.add_argument("--rule", required=True, choices=tuple(slides.RULES),
+                         help="gd: x ← x − ηg; momentum: v ← γv + ηg, x ← x − v; "
+                              "nesterov: v ← γv − ηg(x + γv), x ← x + v")
+    command.add_argument("--lr", type=positive_float, default=slides.LEARNING_RATE,
+                         help=f"learning rate η (default: {slides.LEARNING_RATE})")
+    command.add_argument("--momentum", type=momentum_float, default=None,
+                         help="γ, for momentum and nesterov only (default: 0.8 for momentum, 0.9 for nesterov)")
+    command.add_argument("--epochs", type=positive_int, default=slides.EPOCHS,
+                         help=f"number of steps (default: {slides.EPOCHS})")
+    command.add_argument("--start", type=float_argument, default=slides.START,
+                         help=f"starting point x₀ (default: {slides.START})")
+    command.add_argument("--objective", choices=tuple(OBJECTIVES), default="quartic-slide",
+                         help="parabola: x²; quartic: x⁴ + x³ − 2x² − 2x + 2 with autograd's derivative; "
+                              "quartic-slide: the same with the slide's derivative (default)")
+    command.set_defaults(run=run_optimize, parser=command)
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    if args.rule == "gd" and args.momentum is not None:
+        args.parser.error("--momentum does not apply to --rule gd: plain gradient descent keeps no velocity")
+    momentum = DEFAULT_MOMENTUM.get(args.rule, 0.0) if args.momentum is None else args.momentum
+    objective, objective_text, derivative, derivative_text = OBJECTIVES[args.objective]
+    settings = f"x₀ = {args.start}, η = {args.lr}" + (f", γ = {momentum}" if args.rule != "gd" else "")
+    print(f"{slides.RULES[args.rule].capitalize()} on f(x) = {objective_text} with {derivative_text}")
+    print(f"{settings}, {args.epochs} epochs")
+    result = slides.run(args.rule, objective, derivative, start=args.start, lr=args.lr, momentum=momentum,
+                        epochs=args.epochs)
+    print("\n".join(result.rows()))
+    if result.diverged_at is not None:
+        print(slides.divergence_note(result))
+    return 0
+
+
+# ---------------------------------------------------------------- train-iris
+
+def add_train_iris_command(commands: argparse._SubParsersAction) -> None:
+    """``train-iris [--epochs] [--hidden] [--lr] [--momentum] [--seed]``."""
+    command = commands.add_parser(
+        "train-iris", help="train the Iris MLP and print test accuracy and the confusion matrix",
+        description="Train an MLP 4-hidden-3 (Tanh) on 120 Iris flowers with CrossEntropyLoss and SGD with "
+                    "momentum, one full-batch step an epoch, then test it on the other 30.")
+    command.add_argument("--epochs", type=positive_int, default=iris.EPOCHS, help=f"default: {iris.EPOCHS}")
+    command.add_argument("--hidden", type=positive_int, default=iris.HIDDEN,
+                         help=f"hidden units (default: {iris.HIDDEN})")
+    command.add_argument("--lr", type=positive_float, default=iris.LEARNING_RATE,
+                         help=f"learning rate (default: {iris.LEARNING_RATE})")
+    command.add_argument("--momentum", type=momentum_float, default=iris.MOMENTUM,
+                         help=f"SGD momentum (default: {iris.MOMENTUM})")
+    command.add_argument("--seed", type=seed_int, default=0,
+                         help="picks the train/test split and the initial weights (default: 0)")
+    command.set_defaults(run=run_train_iris)
+
+
+def run_train_iris(args: argparse.Namespace) -> int:
+    print(f"Iris: MLP 4-{args.hidden}-3 (Tanh), CrossEntropyLoss, SGD lr {args.lr} momentum {args.momentum}, "
+          f"{args.epochs} full-batch epochs on 120 flowers, seed {args.seed}")
+    progress = ProgressLine(args.epochs)
+
+    def show(report: iris.EpochReport) -> None:
+        progress.update(report.epoch, f"epoch {report.epoch:>{len(str(report.epochs))}}/{report.epochs}  "
+                                      f"loss {report.loss:.4f}  train accuracy {report.train_accuracy:.4f}")
+
+    result = iris.train_iris(args.epochs, args.hidden, args.lr, args.momentum, args.seed, on_epoch=show)
+    progress.close()
+    print(f"test accuracy: {result.correct}/{len(result.test_labels)} = {result.test_accuracy:.4f}")
+    print("confusion matrix (rows: true species, columns: predicted):")
+    print(iris.format_confusion(result))
+    return 0
+
+
+# ---------------------------------------------------------------- check-derivative
+
+def add_check_derivative_command(commands: argparse._SubParsersAction) -> None:
+    """``check-derivative [--points …]``."""
+    command = commands.add_parser(
+        "check-derivative", help="check the slide's derivative of the quartic against finite differences",
+        description="Run check_derivative on f(x) = x⁴ + x³ − 2x² − 2x + 2 and the slide's f'(x) = 4x³ + 3x² − 4x, "
+                    "printing each point where they disagree.")
+    command.add_argument("--points", nargs="+", type=float_argument, default=list(DEFAULT_POINTS), metavar="X",
+                         help="where to check (default: " + " ".join(f"{x:g}" for x in DEFAULT_POINTS) + ")")
+    command.set_defaults(run=run_check_derivative)
+
+
+def run_check_derivative(args: argparse.Namespace) -> int:
+    print("check_derivative(f, f', points): f(x) = x⁴ + x³ − 2x² − 2x + 2, the slide's f'(x) = 4x³ + 3x² − 4x")
+    mismatches = tg.check_derivative(slides.quartic, slides.slide_derivative, args.points)
+    for mismatch in mismatches:
+        print(mismatch)
+    if not mismatches:
+        print(f"f' agrees with the central difference at all {len(args.points)} points.")
+        return 0
+    print(f"{len(mismatches)} of {len(args.points)} points disagree. d/dx(x⁴ + x³ − 2x² − 2x + 2) = "
+          "4x³ + 3x² − 4x − 2: the slide's derivative drops the −2 of −2x.")
+    return 0
+
+
+# ---------------------------------------------------------------- graph and page (their owners' sections)
 
 def add_graph_command(commands: argparse._SubParsersAction) -> None:
     """``graph [--out mlp] [--format svg|png]``: the computation graph of the slide's network."""
@@ -89,10 +260,15 @@ def run_page(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu",
-        description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers.")
+        description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers. "
+                    "Without a command, runs the tour.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {tg.__version__}")
-    parser.set_defaults(run=lambda args: worked_example())
+    parser.set_defaults(run=run_tour, out_dir=DEFAULT_OUT_DIR)
     commands = parser.add_subparsers(dest="command", metavar="command")
+    add_tour_command(commands)
+    add_optimize_command(commands)
+    add_train_iris_command(commands)
+    add_check_derivative_command(commands)
     add_graph_command(commands)
     add_page_command(commands)
     return parser
@@ -101,4 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except BrokenPipeError:
+        # The reader stopped early (``tinygrad-edu | head``): not an error, and Python would
+        # otherwise print one more traceback when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

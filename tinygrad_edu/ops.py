@@ -31,6 +31,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if grad.shape == shape:
         return grad
     added = grad.ndim - len(shape)
+    if grad.shape[added:] == shape:  # only leading axes were added (a bias, say): no reshape needed
+        return grad.sum(axis=tuple(range(added)))
     stretched = tuple(i + added for i, n in enumerate(shape) if n == 1 and grad.shape[i + added] != 1)
     grad = grad.sum(axis=tuple(range(added)) + stretched, keepdims=True)
     return grad.reshape(shape)

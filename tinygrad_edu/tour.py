@@ -60,8 +60,8 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[in
         matches = compare(entry, numbers)
         reproduced, total = reproduced + sum(matches), total + len(matches)
         mark = CHECK if all(matches) else CROSS
-        slide = entry.layout.format(*entry.printed)
-        print(f"    {entry.label:<{label_width}}  {shown(entry, numbers):<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
+        ours, slide = shown(entry, numbers), entry.layout.format(*entry.printed)
+        print(f"    {entry.label:<{label_width}}  {ours:<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
     return reproduced, total
 
 

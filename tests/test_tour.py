@@ -1,0 +1,111 @@
+"""The tour (``python -m tinygrad_edu``): every number the deck prints, reproduced and counted."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import slide_text
+
+from tinygrad_edu import cli
+from tinygrad_edu.slides import expected
+from tinygrad_edu.slides.computed import computed_values
+from tinygrad_edu.tour import at_precision, compare
+
+ROOT = Path(__file__).resolve().parent.parent
+VALUES = sum(len(entry.printed) for entry in expected.EXPECTED)  # one printed number = one value
+
+
+def run_tinygrad_edu(cwd, *arguments, path=None):
+    env = dict(os.environ)
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *arguments], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_tour_is_the_default_and_reproduces_every_value(tmp_path):
+    result = run_tinygrad_edu(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"\n{VALUES}/{VALUES} slide values reproduced\n" in result.stdout
+    assert "✗" not in result.stdout
+    assert sum(line.endswith("✓") for line in result.stdout.splitlines()) == len(expected.EXPECTED)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed (apt-get install graphviz)")
+def test_tour_writes_the_graph_and_the_trajectories_and_prints_their_paths(tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install '.[plot]')")
+    result = run_tinygrad_edu(tmp_path, "tour", "--out-dir", "pictures")
+    assert result.returncode == 0, result.stderr
+    svg, png = tmp_path / "pictures" / "slide_network.svg", tmp_path / "pictures" / "quartic_trajectories.png"
+    assert svg.read_text().lstrip().startswith("<?xml") and "0.weight" in svg.read_text()
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert "pictures/slide_network.svg" in result.stdout and "pictures/quartic_trajectories.png" in result.stdout
+
+
+def test_tour_without_dot_writes_the_dot_file_says_how_to_install_and_still_exits_0(tmp_path):
+    empty = tmp_path / "no_programs"
+    empty.mkdir()
+    result = run_tinygrad_edu(tmp_path, "tour", path=str(empty))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "tinygrad_edu_out" / "slide_network.dot").exists()
+    assert not (tmp_path / "tinygrad_edu_out" / "slide_network.svg").exists()
+    assert "tinygrad_edu_out/slide_network.dot (only the DOT text" in result.stdout
+    assert "apt-get install graphviz" in result.stdout
+
+
+def test_one_altered_slide_value_is_marked_and_the_tour_exits_1(tmp_path, monkeypatch, capsys):
+    altered = tuple(replace(entry, printed=("0.7873",)) if entry.key == "loss.bce" else entry
+                    for entry in expected.EXPECTED)
+    monkeypatch.setattr(expected, "EXPECTED", altered)
+    assert cli.main(["tour", "--out-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if "BCELoss(y_pred, y = 0)" in line]
+    assert re.search(r"0\.7872\s+slide 0\.7873\s+✗$", line)
+    assert out.count("✗") == 1
+    assert f"\n{VALUES - 1}/{VALUES} slide values reproduced\n" in out
+
+
+def test_every_expected_value_is_computed_with_as_many_numbers_as_the_slide_prints():
+    computed = computed_values()
+    assert set(computed) == {entry.key for entry in expected.EXPECTED}
+    for entry in expected.EXPECTED:
+        assert len(computed[entry.key]) == len(entry.printed), entry.key
+        assert all(compare(entry, computed[entry.key])), entry.key
+
+
+def test_expected_values_follow_the_decks_order_of_groups():
+    order = list(expected.GROUPS)
+    positions = [order.index(entry.group) for entry in expected.EXPECTED]
+    assert positions == sorted(positions)
+    assert set(positions) == set(range(len(order)))
+
+
+def test_expected_tables_agree_with_the_tests_own_transcription_of_the_slides():
+    for run, rows in (("gd_parabola", slide_text.GD_PARABOLA), ("gd_quartic", slide_text.GD_QUARTIC),
+                      ("momentum", slide_text.MOMENTUM_QUARTIC), ("nesterov", slide_text.NESTEROV_QUARTIC)):
+        entries = [entry for entry in expected.EXPECTED if re.fullmatch(rf"{run}\.\d\d", entry.key)]
+        assert [f"Epoch: {e.key[-2:]} -- f({e.printed[0]}) = {e.printed[1]}" for e in entries] == rows
+
+
+def test_the_deck_prints_221_numbers_we_reproduce():
+    # 50 in part 1 (the summary's 20, 3 forward, 9 backward, 6 activations, 3 losses, 9 after the SGD
+    # step), 171 in parts 2–3 (four tables of 20 rows × 2, plus 11 worked numbers).
+    assert VALUES == 221
+
+
+def test_the_readme_and_the_tutorial_state_the_count_the_tour_prints():
+    assert f"`{VALUES}/{VALUES} slide values reproduced`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"prints all {VALUES} numbers" in (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, printed, shown", [
+    (0.5448789, "0.5449", "0.5449"), (-0.0, "0.0000", "0.0000"), (12, "12", "12"), (-1, "-1", "-1"),
+    (-0.6528, "-0.65", "-0.65"), (7.6e-06, "0.00", "0.00"), (2.048, "2.05", "2.05"),
+])
+def test_a_number_is_shown_with_the_slides_number_of_decimals(value, printed, shown):
+    assert at_precision(value, printed) == shown
