@@ -15,14 +15,8 @@ from tinygrad_edu.slides import momentum as slides
 
 LR, GAMMA = slides.LEARNING_RATE, 0.9
 print(f"Nesterov momentum on the quartic with the slide's derivative, x = {slides.START}, η = {LR}, γ = {GAMMA}")
-printed = slides.run("nesterov", slides.quartic, slides.slide_derivative, momentum=GAMMA)
-print("\n".join(printed.rows()))
-print()
-print("\n".join(slides.wrong_derivative_report()))
-print()
-print("The same run with the true derivative (autograd):")
-true = slides.run("nesterov", slides.quartic, momentum=GAMMA)
-print("\n".join(true.rows()))
+printed, true, lines = slides.slide_and_true_runs("nesterov", GAMMA)
+print("\n".join(lines))
 print(slides.divergence_note(true))
 print()
 print("Why: each step is v = γv − η·f'(look-ahead). Where the run went:")

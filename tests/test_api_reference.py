@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import public_names
 
 import tinygrad_edu
 from tinygrad_edu import Value, nn, optim
@@ -13,18 +14,10 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 ROW = re.compile(r"^\| `([\w.]+)` \| (.+) \|$", re.MULTILINE)
 MODULES = ["tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
            "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.plot", "tinygrad_edu.interop",
-           "tinygrad_edu.slides.mlp", "tinygrad_edu.slides.momentum", "tinygrad_edu.slides.iris",
-           "tinygrad_edu.slides.expected", "tinygrad_edu.slides.computed", "tinygrad_edu.tour",
-           "tinygrad_edu.progress"]
+           "tinygrad_edu.slides.mlp", "tinygrad_edu.slides.momentum", "tinygrad_edu.slides.regression",
+           "tinygrad_edu.slides.iris", "tinygrad_edu.slides.expected", "tinygrad_edu.slides.computed",
+           "tinygrad_edu.tour", "tinygrad_edu.progress"]
 CLASSES = {"Value": Value, "Module": nn.Module, "Optimizer": optim.Optimizer}
-
-
-def public_names(module) -> list:
-    """``__all__``, or else the classes and functions the module itself defines."""
-    if hasattr(module, "__all__"):
-        return list(module.__all__)
-    return [name for name, obj in vars(module).items()
-            if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__]
 
 
 def listed() -> dict:

@@ -2,25 +2,21 @@
 
 import re
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from page_parsing import parse_page
+from support import NO_DOT, needs_dot, run_tinygrad_edu
 
 import tinygrad_edu as tg
 from tinygrad_edu.backward_page import MAX_NODES, backward_walk, node_grads
 from tinygrad_edu.page_examples import iris_step_loss, slide_loss
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="graphviz's dot is not installed (apt-get install graphviz)")
-
 
 @pytest.fixture(scope="module")
 def slide_page(tmp_path_factory):
     if shutil.which("dot") is None:
-        pytest.skip("graphviz's dot is not installed (apt-get install graphviz)")
+        pytest.skip(NO_DOT)
     loss = slide_loss()
     path = tg.write_backward_page(loss, tmp_path_factory.mktemp("page") / "backward.html")
     return loss, parse_page(path.read_text(encoding="utf-8"))
@@ -126,15 +122,9 @@ def test_graph_over_the_limit_is_refused_with_a_pointer_to_draw_graph(tmp_path):
     assert not (tmp_path / "big.html").exists()
 
 
-def run_page_command(tmp_path, *arguments, path=None):
-    env = None if path is None else {"PATH": path}
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "page", *arguments], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 @needs_dot
 def test_page_command_writes_backward_html_by_default(tmp_path):
-    result = run_page_command(tmp_path)
+    result = run_tinygrad_edu("page", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "backward.html"
     assert len(parse_page((tmp_path / "backward.html").read_text(encoding="utf-8")).walks()["backward"]) == 12
@@ -142,13 +132,13 @@ def test_page_command_writes_backward_html_by_default(tmp_path):
 
 @needs_dot
 def test_page_command_iris_step_at_the_given_path(tmp_path):
-    result = run_page_command(tmp_path, "--model", "iris-step", "--out", "iris.html")
+    result = run_tinygrad_edu("page", "--model", "iris-step", "--out", "iris.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "iris.html"
 
 
 def test_page_command_without_dot_says_how_to_install_graphviz_and_exits_2(tmp_path):
-    result = run_page_command(tmp_path, path=str(tmp_path))  # a PATH with no dot on it
+    result = run_tinygrad_edu("page", cwd=tmp_path, path=str(tmp_path))  # a PATH with no dot on it
     assert result.returncode == 2
     assert "apt-get install graphviz" in result.stderr
     assert not (tmp_path / "backward.html").exists()

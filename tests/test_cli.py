@@ -7,16 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import slide_text
+from support import run_tinygrad_edu
 
 from tinygrad_edu.progress import ProgressLine
+from tinygrad_edu.slides.expected import GD_PARABOLA_TABLE, MOMENTUM_QUARTIC_TABLE, NESTEROV_QUARTIC_TABLE
 
 COMMANDS = ("tour", "optimize", "train-iris", "check-derivative", "graph", "page")
-
-
-def run_tinygrad_edu(*arguments, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *arguments], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
 
 
 def assert_usage_error(result, command: str, message: str):
@@ -43,18 +39,18 @@ def test_an_unknown_command_is_a_usage_error():
 def test_optimize_defaults_to_the_slides_quartic_table():
     result = run_tinygrad_edu("optimize", "--rule", "nesterov")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[2:] == slide_text.NESTEROV_QUARTIC
+    assert result.stdout.splitlines()[2:] == NESTEROV_QUARTIC_TABLE.splitlines()
     assert "γ = 0.9" in result.stdout and "slide's derivative" in result.stdout
 
 
 def test_optimize_momentum_defaults_to_gamma_0_8():
     result = run_tinygrad_edu("optimize", "--rule", "momentum")
-    assert result.stdout.splitlines()[2:] == slide_text.MOMENTUM_QUARTIC
+    assert result.stdout.splitlines()[2:] == MOMENTUM_QUARTIC_TABLE.splitlines()
 
 
 def test_optimize_gd_on_the_parabola_prints_the_slides_table():
     result = run_tinygrad_edu("optimize", "--rule", "gd", "--objective", "parabola")
-    assert result.stdout.splitlines()[2:] == slide_text.GD_PARABOLA
+    assert result.stdout.splitlines()[2:] == GD_PARABOLA_TABLE.splitlines()
 
 
 def test_optimize_nesterov_with_the_true_derivative_stops_when_it_diverges():

@@ -6,26 +6,14 @@ print appears in them as printed. Regenerate one after a deliberate change with
 ``python examples/NAME.py > tests/golden/NAME.txt`` and review the diff.
 """
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import slide_text
+from support import golden, run_example
 
-ROOT = Path(__file__).resolve().parent.parent
+from tinygrad_edu.slides import expected
+
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",
             "logistic_regression", "softmax_regression", "sgd_step"]
-
-
-def run_example(name, *args, cwd):
-    return subprocess.run([sys.executable, str(ROOT / "examples" / f"{name}.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120)
-
-
-def golden(name):
-    return (ROOT / "tests" / "golden" / f"{name}.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -37,15 +25,15 @@ def test_example_prints_its_golden_output(name, tmp_path):
 
 
 SLIDE_PRINTS = {
-    "gd_parabola": [*slide_text.GD_PARABOLA, "x = -2.0 - 0.1 * (2 * -2.0) = -1.6"],
-    "gd_quartic": [*slide_text.GD_QUARTIC, "x = -2.0 - 0.1 * (-12) = -0.8", "Cost = 2.05",
+    "gd_parabola": [*expected.GD_PARABOLA_TABLE.splitlines(), "x = -2.0 - 0.1 * (2 * -2.0) = -1.6"],
+    "gd_quartic": [*expected.GD_QUARTIC_TABLE.splitlines(), "x = -2.0 - 0.1 * (-12) = -0.8", "Cost = 2.05",
                    "the given derivative is -12, the numeric derivative is -14",
                    "f(-1.232) = 1.86218"],
-    "momentum_quartic": [*slide_text.MOMENTUM_QUARTIC, "v1 = 0.8 * 0.0 + 0.1 * (-12) = -1.2",
+    "momentum_quartic": [*expected.MOMENTUM_QUARTIC_TABLE.splitlines(), "v1 = 0.8 * 0.0 + 0.1 * (-12) = -1.2",
                          "x  = -2.0 - (-1.2) = -0.8", "v2 = 0.8 * (-1.2) + 0.1 * (3.072) = -0.6528",
                          "(slide: -0.65)", "x  = -0.8 - (-0.6528) = -0.1472", "(slide: -0.15)",
                          "Cost = 0.12", "f(1.025) = 0.02997"],
-    "nesterov_quartic": [*slide_text.NESTEROV_QUARTIC, "diverged at epoch 03: x = 50.17",
+    "nesterov_quartic": [*expected.NESTEROV_QUARTIC_TABLE.splitlines(), "diverged at epoch 03: x = 50.17",
                          "the given derivative is -12, the numeric derivative is -14"],
     "momentum_problem": ["γ = 0.9, 10 epochs", "Epoch: 09 -- "],
     "sgd_step": ["optimizer = SGD(lr=0.1,", "[[0.0946, 0.0891],\n        [0.0946, 0.0891]]",

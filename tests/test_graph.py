@@ -2,7 +2,6 @@
 
 import json
 import math
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,13 +10,11 @@ import graphviz
 import numpy as np
 import pytest
 from dot_parsing import parse_dot, record_fields
+from support import needs_dot
 
 import tinygrad_edu as tg
 from tinygrad_edu.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound, graph_values, value_ids
 from tinygrad_edu.slides.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
-
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="graphviz's dot is not installed (apt-get install graphviz)")
 
 
 def network_after_backward():

@@ -5,16 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
+from support import floats
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 
 REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 LOSSES = [nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss, nn.MSELoss]
-
-
-def floats(low, high):
-    return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
 def reduce(values, reduction):

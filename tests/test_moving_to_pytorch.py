@@ -8,20 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import public_names
 
 import tinygrad_edu
 from tinygrad_edu import nn, optim
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "moving_to_pytorch.md"
 ROW = re.compile(r"^\| `(tinygrad_edu[\w.]*)` \| (.*?) \|", re.MULTILINE)
-
-
-def public_names(module) -> list:
-    """``__all__``, or else the classes and functions the module itself defines."""
-    if hasattr(module, "__all__"):
-        return list(module.__all__)
-    return [name for name, obj in vars(module).items()
-            if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__]
 
 
 def mapped_names() -> dict:

@@ -12,16 +12,13 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
+from support import floats
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
 
 STEPS = 25
 SHAPES = array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)
-
-
-def floats(low, high):
-    return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
@@ -37,8 +34,8 @@ def problems(draw):
     return (lambda p: (a * p**4 + b * p**3 + c * p**2 + d * p).sum()), start
 
 
-def iterates(make, objective, start):
-    """The parameter after each of STEPS steps, the gradient taken by autograd."""
+def iterates(make, objective, start, record=lambda p, opt: p.data.copy()):
+    """``record(p, opt)`` (the parameter, unless told) after each of STEPS steps, the gradient taken by autograd."""
     p = tg.Value(start, dtype=np.float64, requires_grad=True)
     opt = make([p])
 
@@ -51,7 +48,7 @@ def iterates(make, objective, start):
     path = []
     for _ in range(STEPS):
         opt.step(closure)
-        path.append(p.data.copy())
+        path.append(record(p, opt))
     path = np.array(path)
     assert np.all(np.isfinite(path)), "the bounds on lr, momentum and start should keep the run finite"
     return path
@@ -86,21 +83,10 @@ def test_slides_momentum_equals_torch_sgd_with_momentum(problem, lr, gamma):
 @given(problems(), lrs, floats(0.01, 0.9))
 def test_slides_nesterov_look_ahead_point_equals_sgd_nesterov_iterate(problem, lr, gamma):
     objective, start = problem
-    p = tg.Value(start, dtype=np.float64, requires_grad=True)
-    opt = optim.Nesterov([p], lr, momentum=gamma)
-
-    def closure():
-        opt.zero_grad()
-        loss = objective(p)
-        loss.backward()
-        return loss
-
-    look_ahead = []
-    for _ in range(STEPS):
-        opt.step(closure)
-        look_ahead.append(p.data + gamma * opt.state[p]["velocity"])
+    look_ahead = iterates(lambda ps: optim.Nesterov(ps, lr, momentum=gamma), objective, start,
+                          record=lambda p, opt: p.data + gamma * opt.state[p]["velocity"])
     torch_form = iterates(lambda ps: optim.SGD(ps, lr, momentum=gamma, nesterov=True), objective, start)
-    np.testing.assert_allclose(np.array(look_ahead), torch_form, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(look_ahead, torch_form, rtol=1e-6, atol=1e-12)
 
 
 # ---------------------------------------------------------------- convergence on a convex quadratic

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import floats
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
@@ -12,10 +13,6 @@ torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip ins
 
 STEPS = 15
 SHAPES = [(), (3,), (2, 3)]
-
-
-def floats(low, high):
-    return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
 @st.composite

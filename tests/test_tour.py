@@ -1,45 +1,31 @@
 """The tour (``python -m tinygrad_edu``): every number the deck prints, reproduced and counted."""
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-import slide_text
+from support import ROOT, needs_dot, run_tinygrad_edu
 
 from tinygrad_edu import cli
 from tinygrad_edu.slides import expected
 from tinygrad_edu.slides.computed import computed_values
 from tinygrad_edu.tour import at_precision, compare
 
-ROOT = Path(__file__).resolve().parent.parent
 VALUES = sum(len(entry.printed) for entry in expected.EXPECTED)  # one printed number = one value
 
 
-def run_tinygrad_edu(cwd, *arguments, path=None):
-    env = dict(os.environ)
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", *arguments], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_tour_is_the_default_and_reproduces_every_value(tmp_path):
-    result = run_tinygrad_edu(tmp_path)
+    result = run_tinygrad_edu(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"\n{VALUES}/{VALUES} slide values reproduced\n" in result.stdout
     assert "✗" not in result.stdout
     assert sum(line.endswith("✓") for line in result.stdout.splitlines()) == len(expected.EXPECTED)
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is not installed (apt-get install graphviz)")
+@needs_dot
 def test_tour_writes_the_graph_and_the_trajectories_and_prints_their_paths(tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install '.[plot]')")
-    result = run_tinygrad_edu(tmp_path, "tour", "--out-dir", "pictures")
+    result = run_tinygrad_edu("tour", "--out-dir", "pictures", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     svg, png = tmp_path / "pictures" / "slide_network.svg", tmp_path / "pictures" / "quartic_trajectories.png"
     assert svg.read_text().lstrip().startswith("<?xml") and "0.weight" in svg.read_text()
@@ -50,7 +36,7 @@ def test_tour_writes_the_graph_and_the_trajectories_and_prints_their_paths(tmp_p
 def test_tour_without_dot_writes_the_dot_file_says_how_to_install_and_still_exits_0(tmp_path):
     empty = tmp_path / "no_programs"
     empty.mkdir()
-    result = run_tinygrad_edu(tmp_path, "tour", path=str(empty))
+    result = run_tinygrad_edu("tour", cwd=tmp_path, path=str(empty))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "tinygrad_edu_out" / "slide_network.dot").exists()
     assert not (tmp_path / "tinygrad_edu_out" / "slide_network.svg").exists()
@@ -85,11 +71,11 @@ def test_expected_values_follow_the_decks_order_of_groups():
     assert set(positions) == set(range(len(order)))
 
 
-def test_expected_tables_agree_with_the_tests_own_transcription_of_the_slides():
-    for run, rows in (("gd_parabola", slide_text.GD_PARABOLA), ("gd_quartic", slide_text.GD_QUARTIC),
-                      ("momentum", slide_text.MOMENTUM_QUARTIC), ("nesterov", slide_text.NESTEROV_QUARTIC)):
+def test_expected_table_entries_print_back_as_the_slides_tables():
+    for run, table in (("gd_parabola", expected.GD_PARABOLA_TABLE), ("gd_quartic", expected.GD_QUARTIC_TABLE),
+                       ("momentum", expected.MOMENTUM_QUARTIC_TABLE), ("nesterov", expected.NESTEROV_QUARTIC_TABLE)):
         entries = [entry for entry in expected.EXPECTED if re.fullmatch(rf"{run}\.\d\d", entry.key)]
-        assert [f"Epoch: {e.key[-2:]} -- f({e.printed[0]}) = {e.printed[1]}" for e in entries] == rows
+        assert [f"Epoch: {e.key[-2:]} -- f({e.printed[0]}) = {e.printed[1]}" for e in entries] == table.splitlines()
 
 
 def test_the_deck_prints_221_numbers_we_reproduce():

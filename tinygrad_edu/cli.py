@@ -36,20 +36,6 @@ DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
 # ---------------------------------------------------------------- argument types
 # Each raises ArgumentTypeError, which argparse turns into its usage line and one error line.
 
-def positive_float(text: str) -> float:
-    value = float_argument(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
-
-
-def momentum_float(text: str) -> float:
-    value = float_argument(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1): a momentum of 1 or more never forgets, got {text}")
-    return value
-
-
 def float_argument(text: str) -> float:
     try:
         return float(text)
@@ -64,6 +50,20 @@ def int_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
+def positive_float(text: str) -> float:
+    value = float_argument(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def momentum_float(text: str) -> float:
+    value = float_argument(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1): a momentum of 1 or more never forgets, got {text}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = int_argument(text)
     if value < 1:
@@ -76,6 +76,15 @@ def seed_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
+
+
+def add_step_arguments(command: argparse.ArgumentParser, lr: float, momentum: float | None, momentum_help: str,
+                       epochs: int) -> None:
+    """``--lr``, ``--momentum`` and ``--epochs``, which optimize and train-iris both take."""
+    command.add_argument("--lr", type=positive_float, default=lr, help=f"learning rate η (default: {lr})")
+    command.add_argument("--momentum", type=momentum_float, default=momentum, help=momentum_help)
+    command.add_argument("--epochs", type=positive_int, default=epochs,
+                         help=f"number of epochs, one step each (default: {epochs})")
 
 
 # ---------------------------------------------------------------- tour
@@ -118,12 +127,9 @@ def add_optimize_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--rule", required=True, choices=tuple(slides.RULES),
                          help="gd: x ← x − ηg; momentum: v ← γv + ηg, x ← x − v; "
                               "nesterov: v ← γv − ηg(x + γv), x ← x + v")
-    command.add_argument("--lr", type=positive_float, default=slides.LEARNING_RATE,
-                         help=f"learning rate η (default: {slides.LEARNING_RATE})")
-    command.add_argument("--momentum", type=momentum_float, default=None,
-                         help="γ, for momentum and nesterov only (default: 0.8 for momentum, 0.9 for nesterov)")
-    command.add_argument("--epochs", type=positive_int, default=slides.EPOCHS,
-                         help=f"number of steps (default: {slides.EPOCHS})")
+    add_step_arguments(command, slides.LEARNING_RATE, None, "γ, for momentum and nesterov only (default: "
+                       + ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items()) + ")",
+                       slides.EPOCHS)
     command.add_argument("--start", type=float_argument, default=slides.START,
                          help=f"starting point x₀ (default: {slides.START})")
     command.add_argument("--objective", choices=tuple(OBJECTIVES), default="quartic-slide",
@@ -151,18 +157,15 @@ def run_optimize(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- train-iris
 
 def add_train_iris_command(commands: argparse._SubParsersAction) -> None:
-    """``train-iris [--epochs] [--hidden] [--lr] [--momentum] [--seed]``."""
+    """``train-iris [--lr] [--momentum] [--epochs] [--hidden] [--seed]``."""
     command = commands.add_parser(
         "train-iris", help="train the Iris MLP and print test accuracy and the confusion matrix",
         description="Train an MLP 4-hidden-3 (Tanh) on 120 Iris flowers with CrossEntropyLoss and SGD with "
                     "momentum, one full-batch step an epoch, then test it on the other 30.")
-    command.add_argument("--epochs", type=positive_int, default=iris.EPOCHS, help=f"default: {iris.EPOCHS}")
+    add_step_arguments(command, iris.LEARNING_RATE, iris.MOMENTUM, f"SGD momentum (default: {iris.MOMENTUM})",
+                       iris.EPOCHS)
     command.add_argument("--hidden", type=positive_int, default=iris.HIDDEN,
                          help=f"hidden units (default: {iris.HIDDEN})")
-    command.add_argument("--lr", type=positive_float, default=iris.LEARNING_RATE,
-                         help=f"learning rate (default: {iris.LEARNING_RATE})")
-    command.add_argument("--momentum", type=momentum_float, default=iris.MOMENTUM,
-                         help=f"SGD momentum (default: {iris.MOMENTUM})")
     command.add_argument("--seed", type=seed_int, default=0,
                          help="picks the train/test split and the initial weights (default: 0)")
     command.set_defaults(run=run_train_iris)

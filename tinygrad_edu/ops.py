@@ -226,7 +226,13 @@ class MatMul(Function):
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
+            if grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous and b2.flags.f_contiguous:
+                # b is a transposed view, as W.T in Linear's x @ W.T: (gradᵀ @ a)ᵀ is the same
+                # product, but laid out as b is, so that W's gradient comes back row-major like W
+                # and the optimizer's update streams through memory instead of striding across it.
+                grad_b = (grad.swapaxes(-1, -2) @ a2).swapaxes(-1, -2)
+            else:
+                grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 

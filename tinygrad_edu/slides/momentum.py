@@ -32,22 +32,22 @@ DIVERGENCE_LIMIT = 1e6
 RULES = {"gd": "gradient descent", "momentum": "GD with momentum", "nesterov": "Nesterov momentum"}
 
 
-def parabola(x):
+def parabola(x: float | Value) -> float | Value:
     """f(x) = x² (the slide's text says 2x², its code and table use x²)."""
     return x ** 2.0
 
 
-def parabola_derivative(x):
+def parabola_derivative(x: float) -> float:
     """f'(x) = 2x, as the slide writes it (correct)."""
     return 2.0 * x
 
 
-def quartic(x):
+def quartic(x: float | Value) -> float | Value:
     """f(x) = x⁴ + x³ − 2x² − 2x + 2."""
     return x**4 + x**3 - 2 * x**2 - 2 * x + 2
 
 
-def slide_derivative(x):
+def slide_derivative(x: float) -> float:
     """The slide's derivative of the quartic, 4x³ + 3x² − 4x: it drops the −2 of −2x."""
     return 4 * x**3 + 3 * x**2 - 4 * x
 
@@ -71,11 +71,11 @@ class Run:
     """The iterates of one optimisation: ``xs[0]`` is the start, ``xs[t]`` the point after epoch t − 1."""
 
     rule: str
-    xs: list = field(default_factory=list)
-    scores: list = field(default_factory=list)
+    xs: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
     diverged_at: int | None = None
 
-    def rows(self) -> list:
+    def rows(self) -> list[str]:
         """The table: one row per epoch, as the slides print it."""
         return [table_row(epoch, x, fx) for epoch, (x, fx) in enumerate(zip(self.xs[1:], self.scores[1:], strict=True))]
 
@@ -140,7 +140,7 @@ def first_mismatch(objective: Callable = quartic, derivative: Callable = slide_d
     return found[0] if found else None
 
 
-def wrong_derivative_report() -> list:
+def wrong_derivative_report() -> list[str]:
     """The paragraph the quartic examples print after the slide's table."""
     grid = np.arange(-2.0, 2.0 + 0.25, 0.5)
     mismatches = check_derivative(quartic, slide_derivative, grid)
@@ -153,3 +153,19 @@ def wrong_derivative_report() -> list:
         + ", ".join(f"{gap:g}" for gap in sorted(gaps)) + ".",
         f"Autograd's derivative at x = {START}: {autograd_derivative(quartic)(START):g}.",
     ]
+
+
+def slide_and_true_runs(rule: str, momentum: float = 0.0, cost_after: int | None = None) -> tuple[Run, Run, list[str]]:
+    """``rule`` on the quartic twice: with the slide's derivative (the slide's table) and with autograd's.
+
+    Returns both runs and what the quartic examples print of them: the slide's
+    table (and its cost after ``cost_after`` epochs, when given), the report on
+    the slide's derivative, then the table of the run with the true derivative.
+    """
+    printed = run(rule, quartic, slide_derivative, momentum=momentum)
+    true = run(rule, quartic, momentum=momentum)
+    lines = printed.rows()
+    if cost_after is not None:
+        lines.append(f"After {cost_after} epochs: Cost = {printed.scores[cost_after]:.2f}")
+    lines += ["", *wrong_derivative_report(), "", "The same run with the true derivative (autograd):", *true.rows()]
+    return printed, true, lines
