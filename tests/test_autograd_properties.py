@@ -269,3 +269,15 @@ def test_optimizer_step_closure_computes_gradients_even_under_no_grad():
     with tg.no_grad():
         optimizer.step(closure)
     np.testing.assert_allclose(x.data, [0.8, -1.6], rtol=1e-6)
+
+
+def test_every_grad_after_backward_is_an_ndarray_even_for_scalar_intermediates():
+    x = tg.tensor(0.5, requires_grad=True)
+    hidden = (x * 3.0).tanh()
+    loss = hidden * hidden
+    loss.backward()
+    for value in (x, hidden, loss):
+        assert isinstance(value.grad, np.ndarray) and value.grad.shape == ()
+        assert value.grad.dtype == np.float32
+    for value in (hidden, loss):
+        assert isinstance(value.data, np.ndarray)

@@ -126,7 +126,9 @@ def backward(root, grad: np.ndarray) -> None:
         if op is None:
             node._accumulate_grad(grad)
             continue
-        node._grad = grad
+        # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
+        # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
+        node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
         for parent, parent_grad in zip(op.parents, op.backward(grad), strict=True):
             if parent_grad is None or not parent._requires_grad:
                 continue
