@@ -26,7 +26,7 @@ def test_page_holds_one_step_per_trace_step_in_order(slide_page):
     loss, page = slide_page
     steps = tg.trace_backward(loss)
     walk = page.walks()["backward"]
-    assert len(walk) == len(steps) == 12
+    assert len(walk) == len(steps) == 11  # one step per input of every operation that needs its gradient
     assert [(s["node"], s["output"], s["op"]) for s in walk] == [(s.node_id, s.output_id, s.op) for s in steps]
 
 
@@ -57,7 +57,7 @@ def test_every_step_points_at_nodes_of_the_svg(slide_page):
 def test_graph_first_appears_with_data_shown_and_grads_hidden(slide_page):
     _, page = slide_page
     values = {node_id: node for node_id, node in page.nodes.items() if node_id.startswith("v")}
-    assert len(values) == 15
+    assert len(values) == 14  # x, y, four parameters, two transposes, two matmuls, two adds, ŷ, L
     for node_id, node in values.items():
         assert node["class"].split() == ["node", "grad-hidden"], node_id
         assert page.field_text(node_id, "data").startswith("data ")
@@ -74,8 +74,8 @@ def test_svg_prints_the_grads_the_page_reveals(slide_page):
 def test_forward_walk_lists_every_value_inputs_first(slide_page):
     _, page = slide_page
     walk = page.walks()["forward"]
-    assert [step["node"] for step in walk] == [f"v{index}" for index in range(15)]
-    assert walk[-1]["lines"] == ["L = mean(v13)", "L = 0.7872"]
+    assert [step["node"] for step in walk] == [f"v{index}" for index in range(14)]
+    assert walk[-1]["lines"] == ["L = binary_cross_entropy(ŷ, y)", "L = 0.7872"]
 
 
 def test_page_fetches_nothing(slide_page):
@@ -127,7 +127,7 @@ def test_page_command_writes_backward_html_by_default(tmp_path):
     result = run_tinygrad_edu("page", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "backward.html"
-    assert len(parse_page((tmp_path / "backward.html").read_text(encoding="utf-8")).walks()["backward"]) == 12
+    assert len(parse_page((tmp_path / "backward.html").read_text(encoding="utf-8")).walks()["backward"]) == 11
 
 
 @needs_dot

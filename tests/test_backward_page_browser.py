@@ -82,12 +82,12 @@ def test_next_to_the_end_shows_the_engines_grads(page, page_file):
     for name in ("0.weight", "1.bias"):
         np.testing.assert_allclose(shown_grad(page, page_file, name), engine[name].grad.reshape(-1), rtol=0,
                                    atol=5e-5, err_msg=name)  # the page prints 4 decimals
-    assert page.find_element(By.ID, "position").text == "12 / 12"
+    assert page.find_element(By.ID, "position").text == "11 / 11"
 
 
 def test_grads_are_hidden_until_their_step(page, page_file):
     assert shown_grad(page, page_file, "1.bias").size == 0
-    for _ in range(4):  # the fifth step is add: from z back to 1.bias
+    for _ in range(3):  # the fourth step is add: from z back to 1.bias
         page.find_element(By.ID, "next").click()
     assert shown_grad(page, page_file, "1.bias").size == 0
     page.find_element(By.ID, "next").click()
@@ -96,7 +96,7 @@ def test_grads_are_hidden_until_their_step(page, page_file):
 
 
 def test_panel_shows_the_chain_rule_product_with_numbers(page):
-    for _ in range(3):
+    for _ in range(2):  # binary_cross_entropy, then sigmoid
         page.find_element(By.ID, "next").click()
     lines = [item.text for item in page.find_elements(By.CSS_SELECTOR, "#panel-lines li")]
     assert lines == ["sigmoid: from ŷ back to z", "dL/dŷ = [2.1972]", "dŷ/dz = [0.2480]",
@@ -106,11 +106,11 @@ def test_panel_shows_the_chain_rule_product_with_numbers(page):
 def test_arrow_keys_walk_and_back_returns(page):
     body = page.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
-    assert page.find_element(By.ID, "position").text == "2 / 12"
+    assert page.find_element(By.ID, "position").text == "2 / 11"
     body.send_keys(Keys.ARROW_LEFT)
     page.find_element(By.ID, "back").click()
     page.find_element(By.ID, "back").click()  # stays at the start
-    assert page.find_element(By.ID, "position").text == "0 / 12"
+    assert page.find_element(By.ID, "position").text == "0 / 11"
 
 
 def test_forward_mode_reveals_values_in_order_and_reset_shows_the_bare_graph(page, page_file):
@@ -119,7 +119,7 @@ def test_forward_mode_reveals_values_in_order_and_reset_shows_the_bare_graph(pag
     assert [text.text for text in data if text.text.strip()] == []  # no value computed yet
     page.find_element(By.ID, "next").click()
     assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == "data [1., 2.]"
-    assert page.find_element(By.ID, "position").text == "1 / 15"
+    assert page.find_element(By.ID, "position").text == "1 / 14"
     page.find_element(By.ID, "reset").click()
     assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == ""
     assert page.find_elements(By.CSS_SELECTOR, "g.current") == []

@@ -84,8 +84,8 @@ def test_cross_entropy_is_stable_for_logits_of_1000():
 
 
 def test_cross_entropy_keeps_the_batch_shape_with_reduction_none():
-    logits = tg.randn(2, 3, 4)
-    assert nn.CrossEntropyLoss(reduction="none")(logits, np.zeros((2, 3), dtype=np.int64)).shape == (2, 3)
+    logits = tg.randn(2, 3, 4)  # classes on axis 1, as in PyTorch: 2 samples × 4 positions, 3 classes
+    assert nn.CrossEntropyLoss(reduction="none")(logits, np.zeros((2, 4), dtype=np.int64)).shape == (2, 4)
 
 
 def test_mse_is_mean_of_squared_differences():
@@ -122,7 +122,7 @@ def test_bce_with_logits_gradient(x, data, reduction):
 
 @given(st.lists(st.integers(1, 4), max_size=2), st.integers(1, 5), st.data(), REDUCTIONS)
 def test_cross_entropy_gradient_with_index_targets(batch, classes, data, reduction):
-    logits = data.draw(arrays(np.float64, (*batch, classes), elements=floats(-10, 10)))
+    logits = data.draw(arrays(np.float64, (*batch[:1], classes, *batch[1:]), elements=floats(-10, 10)))
     target = data.draw(arrays(np.int64, tuple(batch), elements=st.integers(0, classes - 1)))
     loss_fn = nn.CrossEntropyLoss(reduction=reduction)
     assert tg.gradcheck(lambda z: loss_fn(z, target), tg.Value(logits, requires_grad=True))
@@ -130,9 +130,10 @@ def test_cross_entropy_gradient_with_index_targets(batch, classes, data, reducti
 
 @given(st.lists(st.integers(1, 4), max_size=2), st.integers(1, 5), st.data(), REDUCTIONS)
 def test_cross_entropy_gradient_with_probability_targets(batch, classes, data, reduction):
-    logits = data.draw(arrays(np.float64, (*batch, classes), elements=floats(-10, 10)))
-    weights = data.draw(arrays(np.float64, (*batch, classes), elements=floats(0.01, 1)))
-    target = weights / weights.sum(-1, keepdims=True)
+    shape = (*batch[:1], classes, *batch[1:])  # classes on axis 1 (axis 0 for a single sample)
+    logits = data.draw(arrays(np.float64, shape, elements=floats(-10, 10)))
+    weights = data.draw(arrays(np.float64, shape, elements=floats(0.01, 1)))
+    target = weights / weights.sum(min(1, len(batch)), keepdims=True)
     loss_fn = nn.CrossEntropyLoss(reduction=reduction)
     assert tg.gradcheck(loss_fn, tg.Value(logits, requires_grad=True), tg.Value(target, requires_grad=True))
 

@@ -220,7 +220,27 @@ def binary_cross_entropy_case(draw):
     x_shape, y_shape = draw(broadcast_pair())
     x = draw(arrays(x_shape, floats_in(0.05, 0.95)))
     y = draw(arrays(y_shape, floats_in(0, 1)))
-    return OpCase(f"BinaryCrossEntropy {x_shape} {y_shape}", applying(ops.BinaryCrossEntropy), (x, y))
+    reduction = draw(st.sampled_from(ops.REDUCTIONS))
+    return OpCase(f"BinaryCrossEntropy {x_shape} {y_shape} {reduction}",
+                  applying(lambda: ops.BinaryCrossEntropy(reduction)), (x, y))
+
+
+@st.composite
+def nll_loss_case(draw):
+    # Log-probabilities (any numbers will do for the derivative), classes on axis 1 (axis 0 for
+    # a single sample); targets, class weights and an ignored class drawn at random.
+    x = draw(arrays(draw(shapes(min_dims=1, max_dims=4)), floats_in(-3, 3)))
+    class_axis = min(1, x.ndim - 1)
+    classes = x.shape[class_axis]
+    target_shape = x.shape[:class_axis] + x.shape[class_axis + 1:]
+    target = draw(hnp.arrays(np.int64, target_shape, elements=st.integers(0, classes - 1)))
+    weight = draw(st.none() | arrays((classes,), floats_in(0.5, 2)))
+    ignore_index = draw(st.sampled_from([-100, 0]))
+    reduction = draw(st.sampled_from(ops.REDUCTIONS))
+    if reduction == "mean" and weight is None and np.all(target == ignore_index):
+        ignore_index = -100  # every element ignored: the mean is 0/0, NaN as in PyTorch
+    description = f"NllLoss {x.shape} target={target.tolist()} weight={weight} ignore={ignore_index} {reduction}"
+    return OpCase(description, applying(lambda: ops.NllLoss(target, weight, ignore_index, reduction)), (x,))
 
 
 STRATEGIES: dict = {
@@ -246,6 +266,7 @@ STRATEGIES: dict = {
     ops.LogSoftmax: softmax_family(ops.LogSoftmax),
     ops.Softmax: softmax_family(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy_case(),
+    ops.NllLoss: nll_loss_case(),
 }
 
 

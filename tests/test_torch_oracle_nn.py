@@ -133,12 +133,35 @@ def test_cross_entropy_with_logits_of_1000_matches_torch():
     compare_loss(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), logits, np.array([1, 2]), integer_target=True)
 
 
-def test_cross_entropy_with_batch_axes_matches_torch_with_classes_moved_to_axis_1():
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_with_positions_weights_and_ignored_targets_matches_torch(reduction):
     rng = np.random.default_rng(0)
-    logits, target = rng.normal(size=(2, 3, 4)), rng.integers(0, 4, size=(2, 3))
-    ours = nn.CrossEntropyLoss(reduction="none")(tg.Value(logits), target)
-    theirs = torch.nn.CrossEntropyLoss(reduction="none")(to_torch(logits).permute(0, 2, 1), torch.tensor(target))
-    np.testing.assert_allclose(ours.data, theirs.numpy(), **TOLERANCE)
+    logits, target = rng.normal(size=(2, 4, 3)), rng.integers(0, 4, size=(2, 3))  # classes on axis 1
+    target[0, 1] = 2
+    weight = rng.uniform(0.5, 2, size=4)
+    ours = tg.Value(logits, requires_grad=True)
+    theirs = to_torch(logits).requires_grad_()
+    loss = nn.CrossEntropyLoss(weight=weight, ignore_index=2, reduction=reduction)(ours, target)
+    expected = torch.nn.CrossEntropyLoss(weight=to_torch(weight), ignore_index=2, reduction=reduction)(
+        theirs, torch.tensor(target))
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), **TOLERANCE)
+    loss.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCE)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_after_log_softmax_matches_torch(reduction):
+    rng = np.random.default_rng(1)
+    logits, target = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
+    ours = tg.Value(logits, requires_grad=True)
+    theirs = to_torch(logits).requires_grad_()
+    loss = nn.NLLLoss(reduction=reduction)(ours.log_softmax(1), target)
+    expected = torch.nn.NLLLoss(reduction=reduction)(theirs.log_softmax(1), torch.tensor(target))
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), **TOLERANCE)
+    loss.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCE)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -80,26 +80,30 @@ def topological_order(root) -> list:
 
     A depth-first search with an explicit stack instead of recursion, so that a
     chain of a million operations does not hit Python's recursion limit. A node
-    is appended only after everything it depends on has been appended.
+    is seen twice: first its inputs are pushed above it, and when it is back on
+    top of the stack, everything it depends on is in ``order``, so it joins.
+    (In a graph without cycles, an input that is already seen is already in
+    ``order``.) The stack holds bare Values, not (node, flag) pairs: a million
+    live tuples would keep Python's cyclic garbage collector busy.
 
-    ``seen`` holds the Values themselves: a Value hashes by identity, and that
+    The sets hold the Values themselves: a Value hashes by identity, and that
     is twice as fast as keying by ``id(node)`` (this loop runs once per node).
     """
-    order, seen = [], set()
-    stack = [(root, False)]
+    order, seen, done = [], set(), set()
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if node in seen:
+        node = stack[-1]
+        if node in seen:  # the second time: its inputs are done
+            stack.pop()
+            if node not in done:  # a node pushed by two consumers joins once
+                done.add(node)
+                order.append(node)
             continue
         seen.add(node)
-        stack.append((node, True))
         if node._op is not None:
             for parent in node._op.parents:
                 if parent._requires_grad and parent not in seen:
-                    stack.append((parent, False))
+                    stack.append(parent)
     return order
 
 

@@ -518,36 +518,106 @@ class Softmax(Function):
 
 
 # ---------------------------------------------------------------- losses
+#
+# A loss op ends in its reduction, as PyTorch's do, so a loss prints as
+# ``grad_fn=<NllLossBackward0>`` like the slides' and its graph is one node.
+# For reduction='mean' over n elements the output is (1/n)·Σᵢ lossᵢ, so each
+# element's share of the incoming gradient g is g/n; for 'sum' it is g; for
+# 'none' the gradient is already one number per element.
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses: np.ndarray, reduction: str, total=None) -> np.ndarray:
+    """Σᵢ lossᵢ / total ('mean'; total defaults to the number of elements), Σᵢ lossᵢ ('sum'), or the losses."""
+    if reduction == "none":
+        return losses
+    summed = losses.sum()
+    return summed / (losses.size if total is None else total) if reduction == "mean" else summed
+
+
+def _share(grad: np.ndarray, reduction: str, total) -> np.ndarray:
+    """Each element's share of the reduced loss's gradient: g/total for 'mean', else g."""
+    return grad / total if reduction == "mean" else grad
+
 
 class BinaryCrossEntropy(Function):
-    """out = −(y·max(ln x, −100) + (1 − y)·max(ln(1 − x), −100)), elementwise, for x, y in [0, 1].
+    """out = reduce(−(y·max(ln x, −100) + (1 − y)·max(ln(1 − x), −100))), for x, y in [0, 1].
 
-    dout/dx = (x − y) / max(x(1 − x), 1e-12),   dout/dy = ln(1 − x) − ln x.
+    dlossᵢ/dxᵢ = (xᵢ − yᵢ) / max(xᵢ(1 − xᵢ), 1e-12),   dlossᵢ/dyᵢ = ln(1 − xᵢ) − ln xᵢ.
 
     The clamp at −100 is PyTorch's: a prediction of exactly 0 or 1 would make
-    ln 0 = −∞ and the loss infinite. dout/dx is the derivative away from the
+    ln 0 = −∞ and the loss infinite. dloss/dx is the derivative away from the
     clamp, where x(1 − x) cancels: (−y/x + (1 − y)/(1 − x)) = (x − y)/(x(1 − x));
     PyTorch keeps the denominator at least 1e-12, so at x = 0 or 1 the gradient
     is large but finite, and it is exactly 0 when x = y there.
     """
 
-    __slots__ = ("x", "y", "log_x", "log_1mx")
+    __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
     name = "binary_cross_entropy"
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
 
     def forward(self, x, y):
         self.x, self.y = x, y
         with np.errstate(divide="ignore"):  # ln 0 = −∞ is expected here: the clamp handles it
             self.log_x, self.log_1mx = np.log(x), np.log1p(-x)
-        return -(y * np.maximum(self.log_x, -100) + (1 - y) * np.maximum(self.log_1mx, -100))
+        losses = -(y * np.maximum(self.log_x, -100) + (1 - y) * np.maximum(self.log_1mx, -100))
+        self.losses_shape = np.shape(losses)  # x and y broadcast together
+        return _reduce(losses, self.reduction)
 
     def backward(self, grad):
         x, y = self.x, self.y
+        # Each loss element's gradient, in the broadcast shape, so each input can sum its own back.
+        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
         # PyTorch's floor is the float32 number 1e-12 (9.99999996e-13) even in float64; we match it.
-        grad_x = unbroadcast(grad * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12)), x.shape)
+        grad_x = unbroadcast(grad * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12)), np.shape(x))
         grad_y = None
         if self.needs_input_grad[1]:
-            grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), y.shape)
+            grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
         return grad_x, grad_y
+
+
+class NllLoss(Function):
+    """out = reduce(−wᵢ · x[i, cᵢ]): the negative log-likelihood of each target class cᵢ.
+
+    x holds log-probabilities with the classes on axis 1, as in PyTorch: (N, C)
+    or (N, C, d₁, …), or just (C,) for one sample. The target holds a class
+    index per sample (and per position d₁, …). wᵢ is the weight of class cᵢ
+    (1 without weights, 0 where cᵢ = ignore_index); 'mean' divides by Σᵢ wᵢ.
+
+    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class.
+    Cross-entropy is this op applied to log_softmax(logits).
+    """
+
+    __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
+                 "total")
+    name = "nll_loss"
+
+    def __init__(self, target, weight=None, ignore_index=-100, reduction="mean"):
+        self.target, self.class_weight = np.asarray(target), weight
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        kept = self.target != self.ignore_index
+        target = self.target * kept  # an ignored element picks class 0, then weighs 0
+        class_axis = min(1, x.ndim - 1)
+        positions = np.indices(target.shape, sparse=True)  # every sample, and every position d₁, …
+        self.index = positions[:class_axis] + (target,) + positions[class_axis:]
+        weights = kept if self.class_weight is None else kept * self.class_weight[target]
+        self.weights = weights.astype(x.dtype)
+        self.total = self.weights.sum()
+        if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
+            return np.array(np.nan, dtype=x.dtype)
+        return _reduce(-x[self.index] * self.weights, self.reduction, self.total)
+
+    def backward(self, grad):
+        dx = np.zeros(self.x_shape, dtype=self.weights.dtype)
+        if self.total:  # with every target ignored, no class gets a gradient (PyTorch's too)
+            dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
+        return (dx,)
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
@@ -559,5 +629,5 @@ OPS = (
     Sum, Mean, Max,
     Reshape, Transpose, Index,
     LogSoftmax, Softmax,
-    BinaryCrossEntropy,
+    BinaryCrossEntropy, NllLoss,
 )

@@ -9,13 +9,13 @@ from . import functional, init
 from .activation import ReLU, Sigmoid, Tanh
 from .container import Sequential
 from .linear import Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module
 from .parameter import Parameter
 from .state_printing import format_state_dict
 
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "Sigmoid", "ReLU", "Tanh",
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss",
     "functional", "init", "format_state_dict",
 ]

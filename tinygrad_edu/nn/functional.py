@@ -1,8 +1,9 @@
 """The functions behind the layers and losses, as ``torch.nn.functional``.
 
 Every loss here is built from operations in ``ops.py``, so its gradient comes
-from their derivatives; only binary cross-entropy needs an operation of its own
-(PyTorch's clamp of ln at −100). Each loss checks its arguments before
+from their derivatives. Binary cross-entropy and the negative log-likelihood
+are operations of their own, reduction included, as in PyTorch (so a loss
+prints ``grad_fn=<BinaryCrossEntropyBackward0>`` or ``<NllLossBackward0>``). Each loss checks its arguments before
 computing anything, and a failed check raises without changing anything.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 from .. import ops
 from ..value import Value, apply
 
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS = ops.REDUCTIONS
 
 
 # ---------------------------------------------------------------- activations and layers
@@ -98,7 +99,7 @@ def binary_cross_entropy(input: Value, target: Any, reduction: str = "mean") -> 
     target = _same_shape_target("BCELoss", input, target)
     _check_probabilities("BCELoss", "input", input.data, " (for logits use BCEWithLogitsLoss)")
     _check_probabilities("BCELoss", "target", target.data)
-    return _reduce(apply(ops.BinaryCrossEntropy(), input, target), reduction)
+    return apply(ops.BinaryCrossEntropy(reduction), input, target)
 
 
 def binary_cross_entropy_with_logits(input: Value, target: Any, reduction: str = "mean") -> Value:
@@ -118,45 +119,74 @@ def binary_cross_entropy_with_logits(input: Value, target: Any, reduction: str =
     return _reduce(loss, reduction)
 
 
-def cross_entropy(input: Value, target: Any, reduction: str = "mean") -> Value:
-    """Cross-entropy of logits (…, C) against class indices or class probabilities.
+def cross_entropy(input: Value, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean") -> Value:
+    """Cross-entropy of logits against class indices or class probabilities.
 
-    With log pᵢ = log_softmax(x)ᵢ (stable for logits of ±1000):
-    an index target c gives −log p_c; a probability target q gives −Σᵢ qᵢ log pᵢ.
-    The classes are the last axis ((C,) or (N, C), as in PyTorch; for more
-    axes PyTorch puts the classes on axis 1, here they stay last).
+    The classes are axis 1 of the logits, as in PyTorch ((N, C) or (N, C, d₁, …);
+    a single sample is (C,)). With log pᵢ = log_softmax(x)ᵢ over the classes
+    (stable for logits of ±1000): an index target c gives −w_c log p_c, which is
+    ``nll_loss`` of log p; a probability target q gives −Σᵢ wᵢ qᵢ log pᵢ.
+    Without ``weight`` every wᵢ is 1.
     """
     check_reduction("CrossEntropyLoss", reduction)
     _check_input("CrossEntropyLoss", input)
-    if input.ndim == 0:
-        raise ValueError("CrossEntropyLoss: input must hold logits over classes on its last axis, got a scalar")
-    target = _class_target(input, target)
-    log_p = input.log_softmax(-1)
+    weight = _class_weight("CrossEntropyLoss", input, weight)
+    target = _class_target("CrossEntropyLoss", input, target, ignore_index)
+    class_axis = min(1, input.ndim - 1)
+    log_p = input.log_softmax(class_axis)
     if target.dtype.kind in "iu":
-        chosen = tuple(np.indices(target.shape)) + (target.data,)  # the target class of every batch element
-        loss = -log_p[chosen]
-    else:
-        loss = -(target * log_p).sum(-1)
-    return _reduce(loss, reduction)
+        return apply(ops.NllLoss(target.data, weight, ignore_index, reduction), log_p)
+    if weight is not None:  # weight the classes: wᵢ qᵢ, with w along the class axis
+        target = target * Value(weight.reshape((-1,) + (1,) * (input.ndim - 1 - class_axis)))
+    return _reduce(-(target * log_p).sum(class_axis), reduction)
 
 
-def _class_target(input: Value, target: Any) -> Value:
-    """The cross-entropy target as a Value: integer indices of shape input.shape[:-1], or floating
-    probabilities of input's shape (cast to input's dtype); anything else is a ValueError."""
+def nll_loss(input: Value, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Value:
+    """Negative log-likelihood −w_c x_c of log-probabilities x (classes on axis 1) against class indices c."""
+    check_reduction("NLLLoss", reduction)
+    _check_input("NLLLoss", input)
+    weight = _class_weight("NLLLoss", input, weight)
+    target = _class_target("NLLLoss", input, target, ignore_index, probabilities=False)
+    return apply(ops.NllLoss(target.data, weight, ignore_index, reduction), input)
+
+
+def _class_weight(loss: str, input: Value, weight: Any) -> np.ndarray | None:
+    """``weight`` as None or a numpy array of one weight per class, in ``input``'s dtype."""
+    if weight is None:
+        return None
+    weight = np.asarray(weight.data if isinstance(weight, Value) else weight)
+    classes = input.shape[min(1, input.ndim - 1)] if input.ndim else 0
+    if weight.dtype.kind not in "fiu" or weight.shape != (classes,):
+        raise ValueError(f"{loss}: weight must hold one number per class, shape ({classes},), "
+                         f"got shape {weight.shape} and dtype {weight.dtype} for input of shape {input.shape}")
+    return weight.astype(input.dtype)
+
+
+def _class_target(loss: str, input: Value, target: Any, ignore_index: int, probabilities: bool = True) -> Value:
+    """The target as a Value: integer class indices of input's shape without the class axis, or
+    (if ``probabilities``) floating class probabilities of input's shape (cast to input's dtype)."""
+    if input.ndim == 0:
+        raise ValueError(f"{loss}: input must hold scores over classes ((C,) or (N, C, …)), got a scalar")
     if not isinstance(target, Value):
         target = Value(np.asarray(target))
-    classes, batch = input.shape[-1], input.shape[:-1]
+    class_axis = min(1, input.ndim - 1)
+    classes, batch = input.shape[class_axis], input.shape[:class_axis] + input.shape[class_axis + 1:]
     if target.dtype.kind in "iu" and target.shape == batch:
-        bad = target.data[(target.data < 0) | (target.data >= classes)]
+        indices = target.data
+        bad = indices[((indices < 0) | (indices >= classes)) & (indices != ignore_index)]
         if bad.size:
-            raise IndexError(f"CrossEntropyLoss: target class index {bad.reshape(-1)[0]} is out of range "
+            raise IndexError(f"{loss}: target class index {bad.reshape(-1)[0]} is out of range "
                              f"for {classes} classes (valid: 0 to {classes - 1})")
         return target
-    if target.dtype.kind == "f" and target.shape == input.shape:
+    if probabilities and target.dtype.kind == "f" and target.shape == input.shape:
         return target if target.dtype == input.dtype else target.to(input.dtype)
-    raise ValueError(f"CrossEntropyLoss: a target of shape {target.shape} and dtype {target.dtype} fits neither "
-                     f"class indices (integers of shape {batch}) nor class probabilities (floats of shape "
-                     f"{input.shape}) for logits of shape {input.shape} and dtype {input.dtype}")
+    fits = f"fits neither class indices (integers of shape {batch})"
+    fits += f" nor class probabilities (floats of shape {input.shape})" if probabilities else ""
+    scores = "logits" if probabilities else "log-probabilities"
+    raise ValueError(f"{loss}: a target of shape {target.shape} and dtype {target.dtype} {fits} "
+                     f"for {scores} of shape {input.shape} and dtype {input.dtype}")
 
 
 def mse_loss(input: Value, target: Any, reduction: str = "mean") -> Value:

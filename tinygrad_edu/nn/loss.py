@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..value import Value
 from . import functional as F
 from .module import Module
@@ -39,11 +41,27 @@ class BCEWithLogitsLoss(_Loss):
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits against class indices or class probabilities, via log_softmax."""
+class _WeightedLoss(_Loss):
+    """A classification loss with PyTorch's optional per-class ``weight`` and ``ignore_index``."""
+
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = None if weight is None else np.array(weight.data if isinstance(weight, Value) else weight)
+        self.ignore_index = ignore_index
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Cross-entropy of logits against class indices or class probabilities: nll_loss(log_softmax(x))."""
 
     def forward(self, input: Value, target: Any) -> Value:
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities (the output of LogSoftmax) against class indices."""
+
+    def forward(self, input: Value, target: Any) -> Value:
+        return F.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
 class MSELoss(_Loss):
