@@ -98,6 +98,8 @@ class Module:
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         output = self.forward(*inputs, **kwargs)
+        if not self._forward_hooks:  # the usual case, checked first: this runs for every layer of every step
+            return output
         for hook in list(self._forward_hooks.values()):
             result = hook(self, inputs, output)
             if result is not None:
