@@ -77,6 +77,45 @@ def test_relu_gradient_at_zero_matches_pytorch():
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
+@pytest.mark.parametrize("expression", [
+    lambda a, b: a / b, lambda a, b: a * 1.5, lambda a, b: 2 / a, lambda a, b: a ** 0.5,
+    lambda a, b: a.exp() + b, lambda a, b: a * b, lambda a, b: (a * b).double() + a,
+    lambda a, b: a.float().sigmoid() * b, lambda a, b: a + b.to(b.dtype),
+], ids=["int/int", "int*float", "float/int", "int**float", "exp(int)+float", "int*float_tensor",
+        "double+int", "float32*float_tensor", "int+float_tensor"])
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("int32", "float64"), ("bool", "float32"),
+                                    ("int64", "int64")])
+def test_result_dtypes_follow_pytorch_promotion(expression, dtypes):
+    # PyTorch, not numpy: integers with float32 stay float32, and floats made
+    # from integers alone are float32 (numpy would give float64 in both cases).
+    left, right = np.array([1, 2, 3]).astype(dtypes[0]), np.array([2, 1, 4]).astype(dtypes[1])
+    try:
+        expected = expression(torch.from_numpy(left), torch.from_numpy(right))
+    except RuntimeError:
+        pytest.skip("PyTorch refuses this combination")
+    ours = expression(tg.Value(left), tg.Value(right))
+    assert str(ours.dtype) == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.data, expected.numpy(), rtol=1e-6)
+
+
+def test_pow_gradients_at_zero_base_and_zero_exponent_match_pytorch():
+    # a^0 = 1 has slope 0 even at a = 0, and 0^b has slope 0 in b for b >= 0:
+    # the formulas give 0·inf there, PyTorch gives 0, and so must we.
+    base = np.array([0.0, 0.0, 0.0, 2.0, -2.0, 0.0])
+    exponent = np.array([0.0, 2.0, 0.5, 0.0, 3.0, -1.0])
+    a, b = tg.Value(base, requires_grad=True), tg.Value(exponent, requires_grad=True)
+    ta, tb = torch.tensor(base, requires_grad=True), torch.tensor(exponent, requires_grad=True)
+    with np.errstate(divide="ignore"):  # 0 ** -1 = inf, which numpy reports
+        (a ** b).sum().backward()
+    (ta ** tb).sum().backward()
+    np.testing.assert_array_equal(a.grad, ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad, tb.grad.numpy())
+    x, t = tg.Value(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+    (x ** 0).sum().backward()
+    (t ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
 @pytest.mark.parametrize("data", [
     [0.5449, 0.4551], [1e-5, 1.0], [100.0, 1e-3], [1234567.0], [[1.5, -0.25], [3.0, 4.0]], 0.5,
     [float("nan"), 1.0, float("inf")], [0.0, 0.0], [-1.0, 0.5], [1, 2, -30], [True, False],

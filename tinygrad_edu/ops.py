@@ -177,6 +177,9 @@ class Pow(Function):
     Each derivative is computed only when its input requires grad: the
     exponent's needs ln(a), defined only for a > 0 (``x ** 2`` never asks for
     it), and for a constant base such as ``2 ** x`` the base's would be wasted.
+    Two limits are taken as PyTorch takes them, where the formulas give 0·∞:
+    a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
+    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0.
     """
 
     __slots__ = ("a", "b", "out")
@@ -188,11 +191,16 @@ class Pow(Function):
         return self.out
 
     def backward(self, grad):
+        a, b = self.a, self.b
         grad_a = grad_b = None
-        if self.needs_input_grad[0]:
-            grad_a = unbroadcast(grad * self.b * self.a ** (self.b - 1), self.a.shape)
-        if self.needs_input_grad[1]:
-            grad_b = unbroadcast(grad * self.out * np.log(self.a), self.b.shape)
+        # The limits are chosen by np.where after the formula has been
+        # evaluated everywhere, so the 0·∞ it throws away must not warn.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
+            if self.needs_input_grad[1]:
+                edge = (a == 0) & (b >= 0)
+                grad_b = unbroadcast(np.where(edge, 0, grad * self.out * np.log(a)), b.shape)
         return grad_a, grad_b
 
 

@@ -68,6 +68,22 @@ def _lift(other: Any, like: Value) -> Value:
     return Value(other)
 
 
+def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
+    """Redo ``op.forward`` in the float dtype PyTorch would compute in, where numpy's differs.
+
+    Integers and bools mixed with floats take the floats' dtype (numpy makes
+    int64 with float32 float64), and an operation on integers alone that gives
+    floats (``/``, exp, mean, ...) gives float32, PyTorch's default dtype
+    (numpy gives float64, or float16 for bools). Only integer inputs differ
+    between the two rules, so they are converted and the operation run again.
+    """
+    floats = [array.dtype for array in arrays if array.dtype.kind == "f"]
+    dtype = np.result_type(*floats) if floats else np.dtype(np.float32)
+    if data.dtype == dtype:
+        return data
+    return op.forward(*[array if array.dtype.kind == "f" else array.astype(dtype) for array in arrays])
+
+
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad
     (and grad is enabled), record ``op`` as the output's creator."""
@@ -76,8 +92,11 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
     # array goes to numpy as its scalar (``array[()]``): numpy's scalar arithmetic
     # is about five times faster than its ufuncs on 0-d arrays and gives the same
     # number, which is most of the time of a network of scalar Values.
+    arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
-        data = op.forward(*[value.data if value.data.ndim else value.data[()] for value in inputs])
+        data = op.forward(*arrays)
+        if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and type(op) is not ops.Cast:
+            data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
