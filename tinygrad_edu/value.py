@@ -95,8 +95,11 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        if data.dtype is not arrays[0].dtype and data.dtype.kind == "f" and type(op) is not ops.Cast:
-            data = _forward_in_torch_dtype(op, arrays, data)
+        # Only a result whose dtype is not its first input's can need PyTorch's; a numpy
+        # scalar's type is its dtype, and comparing types is the cheaper test.
+        if type(data) is not type(arrays[0]) or type(data) is np.ndarray and data.dtype is not arrays[0].dtype:
+            if data.dtype.kind == "f" and type(op) is not ops.Cast:
+                data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
