@@ -97,7 +97,7 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
         data = op.forward(*arrays)
         # Only a result whose dtype is not its first input's can need PyTorch's; a numpy
         # scalar's type is its dtype, and comparing types is the cheaper test.
-        if type(data) is not type(arrays[0]) or type(data) is np.ndarray and data.dtype is not arrays[0].dtype:
+        if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
             if data.dtype.kind == "f" and type(op) is not ops.Cast:
                 data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
