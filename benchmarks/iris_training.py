@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from tinygrad_edu.slides.iris import EPOCHS, train_iris
+from tinygrad_edu.lecture.iris import EPOCHS, train_iris
 
 SEEDS = range(10)
 

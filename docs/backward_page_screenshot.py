@@ -11,7 +11,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 import tinygrad_edu as tg
-from tinygrad_edu.page_examples import slide_loss
+from tinygrad_edu.lecture.page_examples import slide_loss
 
 DOCS = Path(__file__).resolve().parent
 STEPS = 3  # the sigmoid step: dL/dŷ = 2.1972, dŷ/dz = 0.2480, dL/dz = 0.5449

@@ -2,7 +2,7 @@
 
 An MLP 4-16-3 (Tanh), CrossEntropyLoss and SGD with momentum 0.9, trained on
 120 flowers one full batch an epoch, then tested on the other 30. The loop is
-``tinygrad_edu.slides.iris.train_iris``, the same one ``tinygrad-edu train-iris`` runs:
+``tinygrad_edu.lecture.iris.train_iris``, the same one ``tinygrad-edu train-iris`` runs:
 
     for epoch in range(epochs):
         optimizer.zero_grad()
@@ -15,7 +15,7 @@ Run: python examples/iris_mlp.py [--seed N]
 
 import sys
 
-from tinygrad_edu.slides.iris import format_confusion, train_iris
+from tinygrad_edu.lecture.iris import format_confusion, train_iris
 
 seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
 result = train_iris(seed=seed)

@@ -4,7 +4,7 @@ first by hand with Value operations as the slide writes it, then with nn.
     python examples/mlp_forward.py
 """
 
-from tinygrad_edu.slides.mlp import forward_by_hand, slide_network
+from tinygrad_edu.lecture.mlp import forward_by_hand, slide_network
 
 by_hand = forward_by_hand()
 print("W_h =")

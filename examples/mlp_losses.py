@@ -5,7 +5,7 @@
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from tinygrad_edu.slides.mlp import slide_network
+from tinygrad_edu.lecture.mlp import slide_network
 
 loss_fn = nn.BCELoss()
 network = slide_network()

@@ -9,7 +9,7 @@ this prints the 2-2-1 network whose numbers the slide shows after the step.
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from tinygrad_edu.slides.mlp import slide_network
+from tinygrad_edu.lecture.mlp import slide_network
 
 network = slide_network()
 model, loss = network.model, network.loss

@@ -9,29 +9,29 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
-from tinygrad_edu.plot import offer_picture, plot_trajectories
-from tinygrad_edu.slides import momentum as slides
+from tinygrad_edu.lecture import descent
+from tinygrad_edu.viz.plot import offer_picture, plot_trajectories
 
-LR, GAMMA = slides.LEARNING_RATE, 0.8
-print(f"GD with momentum on the quartic, x = {slides.START}, η = {LR}, γ = {GAMMA}, v0 = 0.0")
+LR, GAMMA = descent.LEARNING_RATE, 0.8
+print(f"GD with momentum on the quartic, x = {descent.START}, η = {LR}, γ = {GAMMA}, v0 = 0.0")
 
 # The slide's two worked steps, taken by optim.Momentum with the gradient set by hand.
-x = tg.Value(slides.START, dtype=np.float64, requires_grad=True)
+x = tg.Value(descent.START, dtype=np.float64, requires_grad=True)
 optimizer = optim.Momentum([x], lr=LR, momentum=GAMMA)
 for t in (1, 2):
     before, v_before = x.item(), optimizer.state.get(x, {}).get("velocity", 0.0)
-    x.grad = g = slides.slide_derivative(before)
+    x.grad = g = descent.slide_derivative(before)
     optimizer.step()
     v = optimizer.state[x]["velocity"].item()
     shown = f"{float(v_before):.1f}" if v_before >= 0 else f"({float(v_before):.1f})"
     print(f"v{t} = {GAMMA} * {shown} + {LR} * ({g:.4g}) = {v:.4g}   (slide: {v:.2f})")
     print(f"x  = {before:.1f} - ({v:.4g}) = {x.item():.4g}   (slide: {x.item():.2f})")
 print()
-printed, true, lines = slides.slide_and_true_runs("momentum", GAMMA, cost_after=5)
+printed, true, lines = descent.slide_and_true_runs("momentum", GAMMA, cost_after=5)
 print("\n".join(lines))
 print(f"Momentum ends at f({true.xs[-1]:.3f}) = {true.scores[-1]:.5f}, "
       f"not at the slide's f({printed.xs[-1]:.3f}) = {printed.scores[-1]:.5f}.")
 print()
 print(offer_picture("momentum_quartic.png", lambda path: plot_trajectories(
-    slides.quartic, {"slide's derivative": printed.xs, "true derivative": true.xs}, path,
+    descent.quartic, {"slide's derivative": printed.xs, "true derivative": true.xs}, path,
     title=f"Momentum on the quartic, η = {LR}, γ = {GAMMA}")))

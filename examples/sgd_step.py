@@ -8,7 +8,7 @@ the slide shows after the step.)
 """
 
 from tinygrad_edu import optim
-from tinygrad_edu.slides.mlp import layer_state_dicts, slide_network
+from tinygrad_edu.lecture.mlp import layer_state_dicts, slide_network
 
 network = slide_network()
 model, loss = network.model, network.loss

@@ -11,8 +11,8 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu.datasets import Standardizer, load_iris
-from tinygrad_edu.plot import offer_picture, plot_losses
-from tinygrad_edu.slides.regression import train_sample_by_sample, with_bias_column
+from tinygrad_edu.lecture.regression import train_sample_by_sample, with_bias_column
+from tinygrad_edu.viz.plot import offer_picture, plot_losses
 
 LR, EPOCHS = 0.1, 10
 iris = load_iris()

@@ -13,10 +13,10 @@ from tinygrad_edu import Value, nn, optim
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 ROW = re.compile(r"^\| `([\w.]+)` \| (.+) \|$", re.MULTILINE)
 MODULES = ["tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
-           "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.plot", "tinygrad_edu.interop",
-           "tinygrad_edu.slides.mlp", "tinygrad_edu.slides.momentum", "tinygrad_edu.slides.regression",
-           "tinygrad_edu.slides.iris", "tinygrad_edu.slides.expected", "tinygrad_edu.slides.computed",
-           "tinygrad_edu.tour", "tinygrad_edu.progress"]
+           "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.viz.plot", "tinygrad_edu.interop",
+           "tinygrad_edu.lecture.mlp", "tinygrad_edu.lecture.descent", "tinygrad_edu.lecture.regression",
+           "tinygrad_edu.lecture.iris", "tinygrad_edu.lecture.expected", "tinygrad_edu.lecture.computed",
+           "tinygrad_edu.lecture.tour", "tinygrad_edu.lecture.progress"]
 CLASSES = {"Value": Value, "Module": nn.Module, "Optimizer": optim.Optimizer}
 
 
@@ -52,7 +52,7 @@ def resolve(path: str):
 
 
 def test_every_listed_name_exists():
-    pytest.importorskip("matplotlib", reason="tinygrad_edu.plot needs matplotlib (pip install '.[plot]')")
+    pytest.importorskip("matplotlib", reason="tinygrad_edu.viz.plot needs matplotlib (pip install '.[plot]')")
     for name in listed():
         resolve(name)
     assert len(listed()) > 150

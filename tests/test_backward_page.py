@@ -9,8 +9,8 @@ from page_parsing import parse_page
 from support import NO_DOT, needs_dot, run_tinygrad_edu
 
 import tinygrad_edu as tg
-from tinygrad_edu.backward_page import MAX_NODES, backward_walk, node_grads
-from tinygrad_edu.page_examples import iris_step_loss, slide_loss
+from tinygrad_edu.lecture.page_examples import iris_step_loss, slide_loss
+from tinygrad_edu.viz.page import MAX_NODES, backward_walk, node_grads
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 from page_parsing import parse_page
 
 import tinygrad_edu as tg
-from tinygrad_edu.page_examples import slide_loss
-from tinygrad_edu.slides.mlp import slide_network
+from tinygrad_edu.lecture.mlp import slide_network
+from tinygrad_edu.lecture.page_examples import slide_loss
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable once selenium is known present)

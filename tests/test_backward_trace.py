@@ -8,10 +8,10 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import topological_order
-from tinygrad_edu.backward_trace import ELEMENTWISE, JACOBIAN, MATMUL_FIRST, MATMUL_SECOND
-from tinygrad_edu.graph import graph_values, value_ids
+from tinygrad_edu.lecture.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
 from tinygrad_edu.ops import unbroadcast
-from tinygrad_edu.slides.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
+from tinygrad_edu.viz.graph import graph_values, value_ids
+from tinygrad_edu.viz.trace import ELEMENTWISE, JACOBIAN, MATMUL_FIRST, MATMUL_SECOND
 
 
 def hand_values() -> dict:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from support import run_tinygrad_edu
 
-from tinygrad_edu.progress import ProgressLine
-from tinygrad_edu.slides.expected import GD_PARABOLA_TABLE, MOMENTUM_QUARTIC_TABLE, NESTEROV_QUARTIC_TABLE
+from tinygrad_edu.lecture.expected import GD_PARABOLA_TABLE, MOMENTUM_QUARTIC_TABLE, NESTEROV_QUARTIC_TABLE
+from tinygrad_edu.lecture.progress import ProgressLine
 
 COMMANDS = ("tour", "optimize", "train-iris", "check-derivative", "graph", "page")
 

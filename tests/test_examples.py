@@ -9,7 +9,7 @@ print appears in them as printed. Regenerate one after a deliberate change with
 import pytest
 from support import golden, run_example
 
-from tinygrad_edu.slides import expected
+from tinygrad_edu.lecture import expected
 
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",

@@ -13,8 +13,8 @@ from dot_parsing import parse_dot, record_fields
 from support import needs_dot
 
 import tinygrad_edu as tg
-from tinygrad_edu.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound, graph_values, value_ids
-from tinygrad_edu.slides.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
+from tinygrad_edu.lecture.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
+from tinygrad_edu.viz.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound, graph_values, value_ids
 
 
 def network_after_backward():

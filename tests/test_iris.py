@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu.slides.iris import format_confusion, train_iris
+from tinygrad_edu.lecture.iris import format_confusion, train_iris
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "iris_mlp.py"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.slides import mlp
+from tinygrad_edu.lecture import mlp
 
 
 def printed(values) -> list:

@@ -5,8 +5,8 @@ import builtins
 import numpy as np
 import pytest
 
-from tinygrad_edu import plot
-from tinygrad_edu.slides import momentum as slides
+from tinygrad_edu.lecture import descent
+from tinygrad_edu.viz import plot
 
 
 def drawn_pixels(path):
@@ -22,9 +22,9 @@ def agg():
 
 
 def test_trajectory_picture_is_written_and_not_blank(agg, tmp_path):
-    runs = {"GD": slides.run("gd", slides.quartic, slides.slide_derivative).xs,
-            "Nesterov": slides.run("nesterov", slides.quartic, momentum=0.9).xs}  # diverges: clipped
-    path = plot.plot_trajectories(slides.quartic, runs, tmp_path / "trajectories.png", title="quartic")
+    runs = {"GD": descent.run("gd", descent.quartic, descent.slide_derivative).xs,
+            "Nesterov": descent.run("nesterov", descent.quartic, momentum=0.9).xs}  # diverges: clipped
+    path = plot.plot_trajectories(descent.quartic, runs, tmp_path / "trajectories.png", title="quartic")
     assert path.exists() and drawn_pixels(path) > 1000
 
 

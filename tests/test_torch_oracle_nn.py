@@ -173,7 +173,7 @@ def test_mse_matches_torch(shape, reduction):
 
 
 def test_slide_network_step_matches_torch_sgd():
-    from tinygrad_edu.slides.mlp import sgd_step, slide_network
+    from tinygrad_edu.lecture.mlp import sgd_step, slide_network
     network = slide_network(np.float64)
     theirs = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), torch.nn.Sigmoid()).double()
     for parameter in theirs.parameters():

@@ -6,10 +6,9 @@ from dataclasses import replace
 import pytest
 from support import ROOT, needs_dot, run_tinygrad_edu
 
-from tinygrad_edu import cli
-from tinygrad_edu.slides import expected
-from tinygrad_edu.slides.computed import computed_values
-from tinygrad_edu.tour import at_precision, compare
+from tinygrad_edu.lecture import cli, expected
+from tinygrad_edu.lecture.computed import computed_values
+from tinygrad_edu.lecture.tour import at_precision, compare
 
 VALUES = sum(len(entry.printed) for entry in expected.EXPECTED)  # one printed number = one value
 

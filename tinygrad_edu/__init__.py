@@ -1,22 +1,54 @@
 """tinygrad_edu: an automatic-differentiation engine to read end to end.
 
-Reading order: ``ops.py`` (every operation and its derivative), ``value.py``
-(the Value class that records the graph), ``autograd.py`` (backward: the chain
-rule in reverse topological order), then ``nn/`` and ``optim.py``.
+The folder shows the parts:
+
+- the engine, read in this order: ``ops.py`` (every operation and its
+  derivative), ``value.py`` (the Value class that records the graph),
+  ``autograd.py`` (backward: the chain rule in reverse topological order),
+  ``finite_differences.py``, ``creation.py``, ``printing.py``;
+- the library: ``nn/``, ``optim.py``, ``serialization.py``, ``interop.py``,
+  ``datasets.py``;
+- ``viz/``: tools that look at a graph (drawing, the chain-rule trace, the
+  backward page, plots);
+- ``lecture/``: the deck's computations, the tour and the command line, built
+  on the public API only.
+
+The pictures' names load on first use (PEP 562 ``__getattr__`` below), so that
+``import tinygrad_edu`` never imports graphviz, matplotlib or torch.
 """
+
+from importlib import import_module
+from typing import Any
 
 from . import interop, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backward_page import write_backward_page
-from .backward_trace import TraceStep, print_trace, trace_backward
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
 from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
-from .graph import draw_graph
-from .model_summary import SummaryResult, summary
+from .nn.summary import SummaryResult, summary
 from .serialization import load, save
 from .value import Value, tensor
 
 __version__ = "0.1.0"
+
+# Public names that live in viz/, imported only when first used.
+_LAZY = {
+    "draw_graph": "tinygrad_edu.viz.graph",
+    "trace_backward": "tinygrad_edu.viz.trace",
+    "print_trace": "tinygrad_edu.viz.trace",
+    "TraceStep": "tinygrad_edu.viz.trace",
+    "write_backward_page": "tinygrad_edu.viz.page",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY))
+
 
 __all__ = [
     "Value", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",

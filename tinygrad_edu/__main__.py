@@ -1,7 +1,7 @@
-"""``python -m tinygrad_edu``: see ``cli.py``."""
+"""``python -m tinygrad_edu``: see ``lecture/cli.py``."""
 
 import sys
 
-from .cli import main
+from .lecture.cli import main
 
 sys.exit(main())

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .autograd import no_grad
-from .value import Value
+from ..autograd import no_grad
+from ..value import Value
 
 INSTALL_HINT = 'pictures need matplotlib: pip install "tinygrad_edu[plot]"'
 
@@ -24,7 +24,7 @@ def _figure():
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError(f"tinygrad_edu.plot: {INSTALL_HINT}") from None
+        raise ImportError(f"tinygrad_edu.viz.plot: {INSTALL_HINT}") from None
     figure = Figure(figsize=(6.4, 4.4), layout="tight")
     return figure, figure.subplots()
 

@@ -21,13 +21,12 @@ import sys
 from pathlib import Path
 
 import tinygrad_edu as tg
-from tinygrad_edu.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
-from tinygrad_edu.page_examples import EXAMPLES
-from tinygrad_edu.progress import ProgressLine
-from tinygrad_edu.slides import expected, iris
-from tinygrad_edu.slides import momentum as slides
-from tinygrad_edu.slides.mlp import slide_network
-from tinygrad_edu.tour import tour
+from tinygrad_edu.lecture import descent, expected, iris
+from tinygrad_edu.lecture.mlp import slide_network
+from tinygrad_edu.lecture.page_examples import EXAMPLES
+from tinygrad_edu.lecture.progress import ProgressLine
+from tinygrad_edu.lecture.tour import tour
+from tinygrad_edu.viz.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
 
 DEFAULT_OUT_DIR = "tinygrad_edu_out"
 DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
@@ -109,9 +108,9 @@ def run_tour(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- optimize
 
 OBJECTIVES = {  # name → (f, its text, the derivative used (None: autograd's), the derivative's text)
-    "parabola": (slides.parabola, "x²", slides.parabola_derivative, "the slide's derivative 2x"),
-    "quartic": (slides.quartic, "x⁴ + x³ − 2x² − 2x + 2", None, "autograd's derivative 4x³ + 3x² − 4x − 2"),
-    "quartic-slide": (slides.quartic, "x⁴ + x³ − 2x² − 2x + 2", slides.slide_derivative,
+    "parabola": (descent.parabola, "x²", descent.parabola_derivative, "the slide's derivative 2x"),
+    "quartic": (descent.quartic, "x⁴ + x³ − 2x² − 2x + 2", None, "autograd's derivative 4x³ + 3x² − 4x − 2"),
+    "quartic-slide": (descent.quartic, "x⁴ + x³ − 2x² − 2x + 2", descent.slide_derivative,
                       "the slide's derivative 4x³ + 3x² − 4x (it drops the −2)"),
 }
 DEFAULT_MOMENTUM = {"momentum": 0.8, "nesterov": 0.9}
@@ -124,14 +123,14 @@ def add_optimize_command(commands: argparse._SubParsersAction) -> None:
         description="Minimise a function of one variable as parts 2 and 3 of the slides do, printing "
                     "'Epoch: NN -- f(x) = value' after each step; stop with 'diverged at epoch NN' "
                     "when the run blows up.")
-    command.add_argument("--rule", required=True, choices=tuple(slides.RULES),
+    command.add_argument("--rule", required=True, choices=tuple(descent.RULES),
                          help="gd: x ← x − ηg; momentum: v ← γv + ηg, x ← x − v; "
                               "nesterov: v ← γv − ηg(x + γv), x ← x + v")
-    add_step_arguments(command, slides.LEARNING_RATE, None, "γ, for momentum and nesterov only (default: "
+    add_step_arguments(command, descent.LEARNING_RATE, None, "γ, for momentum and nesterov only (default: "
                        + ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items()) + ")",
-                       slides.EPOCHS)
-    command.add_argument("--start", type=float_argument, default=slides.START,
-                         help=f"starting point x₀ (default: {slides.START})")
+                       descent.EPOCHS)
+    command.add_argument("--start", type=float_argument, default=descent.START,
+                         help=f"starting point x₀ (default: {descent.START})")
     command.add_argument("--objective", choices=tuple(OBJECTIVES), default="quartic-slide",
                          help="parabola: x²; quartic: x⁴ + x³ − 2x² − 2x + 2 with autograd's derivative; "
                               "quartic-slide: the same with the slide's derivative (default)")
@@ -144,13 +143,13 @@ def run_optimize(args: argparse.Namespace) -> int:
     momentum = DEFAULT_MOMENTUM.get(args.rule, 0.0) if args.momentum is None else args.momentum
     objective, objective_text, derivative, derivative_text = OBJECTIVES[args.objective]
     settings = f"x₀ = {args.start}, η = {args.lr}" + (f", γ = {momentum}" if args.rule != "gd" else "")
-    print(f"{slides.RULES[args.rule].capitalize()} on f(x) = {objective_text} with {derivative_text}")
+    print(f"{descent.RULES[args.rule].capitalize()} on f(x) = {objective_text} with {derivative_text}")
     print(f"{settings}, {args.epochs} epochs")
-    result = slides.run(args.rule, objective, derivative, start=args.start, lr=args.lr, momentum=momentum,
+    result = descent.run(args.rule, objective, derivative, start=args.start, lr=args.lr, momentum=momentum,
                         epochs=args.epochs)
     print("\n".join(result.rows()))
     if result.diverged_at is not None:
-        print(slides.divergence_note(result))
+        print(descent.divergence_note(result))
     return 0
 
 
@@ -203,7 +202,7 @@ def add_check_derivative_command(commands: argparse._SubParsersAction) -> None:
 
 def run_check_derivative(args: argparse.Namespace) -> int:
     print("check_derivative(f, f', points): f(x) = x⁴ + x³ − 2x² − 2x + 2, the slide's f'(x) = 4x³ + 3x² − 4x")
-    mismatches = tg.check_derivative(slides.quartic, slides.slide_derivative, args.points)
+    mismatches = tg.check_derivative(descent.quartic, descent.slide_derivative, args.points)
     for mismatch in mismatches:
         print(mismatch)
     if not mismatches:

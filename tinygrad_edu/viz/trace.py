@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .autograd import topological_order
+from .. import ops
+from ..autograd import topological_order
+from ..printing import format_array
+from ..value import Value
 from .graph import graph_values, value_ids
-from .printing import format_array
-from .value import Value
 
 # How upstream and local combine into product, per kind of operation (str.format templates).
 ELEMENTWISE = "{upstream} · {local}"

@@ -12,9 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import optim
-from ..autograd import no_grad
-from ..value import Value
+from .. import Value, no_grad, optim
 
 # Autograd and the slide's formula compute the same float64 numbers in a different order.
 AGREEMENT = 1e-12

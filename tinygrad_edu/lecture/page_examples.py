@@ -13,7 +13,7 @@ from collections.abc import Callable
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.datasets import iris_split
-from tinygrad_edu.slides.mlp import slide_network
+from tinygrad_edu.lecture.mlp import slide_network
 
 IRIS_BATCH = 8  # rows in the mini-batch: enough to show a batch, few enough to read
 IRIS_SEED = 0

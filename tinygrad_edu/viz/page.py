@@ -24,9 +24,9 @@ from xml.dom import minidom
 
 import numpy as np
 
-from .backward_trace import ELEMENTWISE, TraceStep, trace_backward
+from ..value import Value
 from .graph import describe_array, draw_graph, graph_values, value_ids
-from .value import Value
+from .trace import ELEMENTWISE, TraceStep, trace_backward
 
 MAX_NODES = 200  # beyond this a page of boxes is no longer readable
 PRECISION = 4
@@ -153,7 +153,7 @@ def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
 
 def asset(name: str) -> str:
     """A file shipped beside this module: the page's style sheet and script."""
-    return resources.files("tinygrad_edu").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("tinygrad_edu.viz").joinpath(name).read_text(encoding="utf-8")
 
 
 def script_json(data: dict) -> str:
@@ -169,7 +169,7 @@ def page_html(title: str, svg: str, walks: dict) -> str:
 <meta charset="utf-8">
 <title>{html.escape(title)}</title>
 <style>
-{asset("backward_page.css")}</style>
+{asset("page.css")}</style>
 </head>
 <body>
 <header>
@@ -192,7 +192,7 @@ def page_html(title: str, svg: str, walks: dict) -> str:
 </main>
 <script type="application/json" id="walks">{script_json(walks)}</script>
 <script>
-{asset("backward_page.js")}</script>
+{asset("page.js")}</script>
 </body>
 </html>
 """

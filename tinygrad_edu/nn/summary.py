@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import no_grad
-from .nn.container import Sequential
-from .nn.module import Module
-from .value import Value
+from ..autograd import no_grad
+from ..value import Value
+from .container import Sequential
+from .module import Module
 
 RULE = "-" * 64
 DOUBLE_RULE = "=" * 64

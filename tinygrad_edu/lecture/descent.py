@@ -18,10 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import optim
-from ..autograd import no_grad
-from ..finite_differences import DerivativeMismatch, check_derivative
-from ..value import Value
+from .. import DerivativeMismatch, Value, check_derivative, no_grad, optim
 
 START = -2.0
 LEARNING_RATE = 0.1

@@ -19,7 +19,7 @@ import re
 import graphviz
 import numpy as np
 
-from .printing import format_array
+from ..printing import format_array
 
 HOW_TO_INSTALL_GRAPHVIZ = (
     "Rendering needs graphviz's `dot` program: install it with `apt-get install graphviz` (Debian, Ubuntu), "

@@ -12,9 +12,8 @@ import contextlib
 import io
 
 from .. import optim
-from ..model_summary import summary
-from . import mlp
-from . import momentum as slides
+from ..nn.summary import summary
+from . import descent, mlp
 
 Numbers = tuple[float, ...]
 
@@ -89,19 +88,19 @@ def sgd_values() -> dict[str, Numbers]:
     return values
 
 
-def table_values(key: str, run: slides.Run) -> dict[str, Numbers]:
+def table_values(key: str, run: descent.Run) -> dict[str, Numbers]:
     """``key.NN`` → (x, f(x)) after epoch NN, the numbers of the slide's table row."""
     return {f"{key}.{epoch:02d}": (x, fx) for epoch, (x, fx) in enumerate(zip(run.xs[1:], run.scores[1:], strict=True))}
 
 
 def gradient_descent_values() -> dict[str, Numbers]:
     """GD on x² and on the quartic with the slide's derivative: first steps, tables, cost after 5 epochs."""
-    parabola = slides.run("gd", slides.parabola, slides.parabola_derivative)
-    quartic = slides.run("gd", slides.quartic, slides.slide_derivative)
+    parabola = descent.run("gd", descent.parabola, descent.parabola_derivative)
+    quartic = descent.run("gd", descent.quartic, descent.slide_derivative)
     return {
         "gd_parabola.first_step": (parabola.xs[1],),
         **table_values("gd_parabola", parabola),
-        "gd_quartic.first_step": (slides.slide_derivative(slides.START), quartic.xs[1]),
+        "gd_quartic.first_step": (descent.slide_derivative(descent.START), quartic.xs[1]),
         "gd_quartic.cost_5": (quartic.scores[5],),
         **table_values("gd_quartic", quartic),
     }
@@ -112,11 +111,11 @@ def momentum_values() -> dict[str, Numbers]:
 
     The velocity is read off the iterates: x_t = x_{t-1} − v_t, so v_t = x_{t-1} − x_t.
     """
-    run = slides.run("momentum", slides.quartic, slides.slide_derivative, momentum=0.8)
+    run = descent.run("momentum", descent.quartic, descent.slide_derivative, momentum=0.8)
     xs = run.xs
     return {
-        "momentum.step_1": (slides.slide_derivative(xs[0]), xs[0] - xs[1], xs[1]),
-        "momentum.step_2": (slides.slide_derivative(xs[1]), xs[1] - xs[2], xs[2]),
+        "momentum.step_1": (descent.slide_derivative(xs[0]), xs[0] - xs[1], xs[1]),
+        "momentum.step_2": (descent.slide_derivative(xs[1]), xs[1] - xs[2], xs[2]),
         "momentum.cost_5": (run.scores[5],),
         **table_values("momentum", run),
     }
@@ -124,7 +123,7 @@ def momentum_values() -> dict[str, Numbers]:
 
 def nesterov_values() -> dict[str, Numbers]:
     """Nesterov momentum (γ 0.9) with the slide's derivative: the table."""
-    return table_values("nesterov", slides.run("nesterov", slides.quartic, slides.slide_derivative, momentum=0.9))
+    return table_values("nesterov", descent.run("nesterov", descent.quartic, descent.slide_derivative, momentum=0.9))
 
 
 def computed_values() -> dict[str, Numbers]:

@@ -13,12 +13,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound, draw_graph
-from .slides import mlp
-from .slides import momentum as slides
-from .slides.computed import computed_values
-from .slides.expected import GROUPS, SlideValue
+from .. import __version__
+from ..viz.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound, draw_graph
+from . import descent, mlp
+from .computed import computed_values
+from .expected import GROUPS, SlideValue
 
 CHECK, CROSS = "✓", "✗"
 OURS_WIDTH = 24  # wide enough for a table row, f(-1.600) = 2.56000, and for W_z
@@ -79,13 +78,13 @@ def write_graph(out_dir: Path) -> str:
 
 def write_trajectories(out_dir: Path) -> str:
     """GD, momentum (γ 0.8) and Nesterov (γ 0.9) with the slide's derivative, drawn on the quartic."""
-    from .plot import INSTALL_HINT, plot_trajectories
+    from ..viz.plot import INSTALL_HINT, plot_trajectories
 
-    runs = {label: slides.run(rule, slides.quartic, slides.slide_derivative, momentum=gamma).xs
+    runs = {label: descent.run(rule, descent.quartic, descent.slide_derivative, momentum=gamma).xs
             for label, rule, gamma in (("GD", "gd", 0.0), ("momentum γ = 0.8", "momentum", 0.8),
                                        ("Nesterov γ = 0.9", "nesterov", 0.9))}
     try:
-        path = plot_trajectories(slides.quartic, runs, out_dir / "quartic_trajectories.png",
+        path = plot_trajectories(descent.quartic, runs, out_dir / "quartic_trajectories.png",
                                  title="The slides' three rules on the quartic, η = 0.1")
     except ImportError:
         return f"not drawn: {INSTALL_HINT}"

@@ -17,11 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import nn, optim
-from ..autograd import no_grad
-from ..creation import manual_seed
+from .. import Value, manual_seed, nn, no_grad, optim
 from ..datasets import iris_split
-from ..value import Value
 
 EPOCHS, HIDDEN, LEARNING_RATE, MOMENTUM = 200, 16, 0.1, 0.9
 
