@@ -54,6 +54,7 @@ def _from_op(data: np.ndarray, op) -> Value:
     out._grad = None
     out._op = op
     out._requires_grad = op is not None
+    out._version = 0
     out.name = None
     return out
 
@@ -126,7 +127,7 @@ class Value:
     array([2., 4.], dtype=float32)
     """
 
-    __slots__ = ("data", "_grad", "_op", "_requires_grad", "name")
+    __slots__ = ("data", "_grad", "_op", "_requires_grad", "_version", "name")
     __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -134,6 +135,7 @@ class Value:
         self._grad = None
         self._op = None
         self._requires_grad = False
+        self._version = 0  # bumped by every in-place change (PyTorch's ``tensor._version``)
         self.name = name
         self.requires_grad = requires_grad
 
