@@ -10,10 +10,11 @@ import pytest
 from support import golden, run_example
 
 from tinygrad_edu.lecture import expected
+from tinygrad_edu.viz.plot import INSTALL_HINT
 
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",
-            "logistic_regression", "softmax_regression", "sgd_step"]
+            "logistic_regression", "softmax_regression", "sgd_step", "momentum_bowl"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -60,7 +61,7 @@ def test_example_with_plot_flag_writes_the_picture_or_says_how_to_get_it(tmp_pat
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert last == 'Picture: pictures need matplotlib: pip install "tinygrad_edu[plot]".'
+        assert last == f"Picture: {INSTALL_HINT}."
     else:
         assert last == "Picture: saved gd_parabola.png."
         assert (tmp_path / "gd_parabola.png").stat().st_size > 0
