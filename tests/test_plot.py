@@ -210,7 +210,7 @@ def test_save_writes_a_file_only_when_a_path_is_given(draw, tmp_path, monkeypatc
     assert (tmp_path / "picture.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
+def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch, request):
     real_import = builtins.__import__
 
     def no_matplotlib(name, *args, **kwargs):
@@ -219,6 +219,8 @@ def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    plot._figure_class.cache_clear()  # forget the Figure class made while matplotlib was importable
+    request.addfinalizer(plot._figure_class.cache_clear)
     with pytest.raises(ImportError, match=r"pip install matplotlib"):
         plot.plot_losses({"loss": [1.0]})
     line = plot.offer_picture("x.png", lambda path: plot.plot_losses({"loss": [1.0]}, path), ["--plot"])
@@ -235,3 +237,32 @@ def test_offer_picture_without_the_flag_only_says_how_to_ask():
         raise AssertionError("drawn without --plot")
 
     assert plot.offer_picture("x.png", never, []) == "Picture: run with --plot to draw it to x.png."
+
+
+def test_a_notebook_shows_the_returned_figure_without_pyplot():
+    figure = plot.plot_losses({"loss": [1.0, 0.5]})
+    assert figure._repr_png_().startswith(b"\x89PNG")
+    nbformat, nbclient = pytest.importorskip("nbformat"), pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from tinygrad_edu.viz import plot\nplot.plot_losses({'loss': [1.0, 0.5]})")])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    [output] = notebook.cells[0].outputs
+    assert "image/png" in output["data"]
+
+
+@pytest.mark.parametrize("draw, message", [
+    (lambda path: plot.plot_trajectories(descent.quartic, {"GD": [0.0]}, path, derivative="d", x_range=(2.0, -2.0)),
+     r"plot_trajectories: x_range must be \(low, high\) with low < high, got \(2.0, -2.0\)"),
+    (lambda path: plot.plot_trajectories(descent.quartic, {}, path, derivative="d"), "plot_trajectories: got no runs"),
+    (lambda path: plot.plot_trajectories(descent.quartic, {"GD": []}, path, derivative="d"),
+     "the iterates of 'GD' must be a non-empty sequence of numbers"),
+    (lambda path: plot.plot_paths_2d(surfaces.bowl, {"GD": [1.0, 2.0]}, path, minimum=(0, 0), x_range=(-1, 1),
+                                     y_range=(-1, 1)), r"the iterates of 'GD' must be a non-empty array of rows"),
+    (lambda path: plot.plot_paths_2d(surfaces.bowl, {"GD": [[1.0, 2.0]]}, path, minimum=(0, 0), x_range=(-1, 1),
+                                     y_range=(1, float("nan"))), "plot_paths_2d: y_range must be"),
+])
+def test_bad_arguments_are_refused_before_anything_is_written(draw, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        draw(tmp_path / "picture.png")
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,8 @@ at the picture's edge, with the value it reached and when, never clipped away.
 
 from __future__ import annotations
 
+import functools
+import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,13 +30,31 @@ DPI = 150  # a 12 × 5 inch figure is 1800 × 750 px: sharp on a 1920 × 1080 pr
 PANEL = (6.0, 5.0)  # inches per panel
 
 
-def _figure(panels: int):
-    """A new matplotlib Figure with ``panels`` axes side by side, or an ImportError that says how to get matplotlib."""
+@functools.cache
+def _figure_class() -> type:
+    """matplotlib's Figure with a PNG for notebooks, or an ImportError that says how to get matplotlib.
+
+    Jupyter draws a Figure by itself only once pyplot has set up its inline
+    backend; a bare Figure shows through ``_repr_png_``, which IPython asks any
+    object for.
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(f"tinygrad_edu.viz.plot: {INSTALL_HINT}") from None
-    figure = Figure(figsize=(PANEL[0] * panels, PANEL[1]), layout="constrained")
+
+    class NotebookFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            png = io.BytesIO()
+            self.savefig(png, format="png", dpi=100)
+            return png.getvalue()
+
+    return NotebookFigure
+
+
+def _figure(panels: int):
+    """A new Figure with ``panels`` axes side by side."""
+    figure = _figure_class()(figsize=(PANEL[0] * panels, PANEL[1]), layout="constrained")
     return figure, figure.subplots(1, panels, squeeze=False)[0]
 
 
@@ -43,6 +63,21 @@ def _evaluate(objective: Callable, points: np.ndarray) -> np.ndarray:
     with no_grad(), np.errstate(over="ignore", invalid="ignore"):
         values = objective(Value(points, dtype=np.float64))
     return np.asarray(values.data if isinstance(values, Value) else values, dtype=np.float64)
+
+
+def _check(function: str, runs: Mapping[str, Sequence], shape: str, **ranges: tuple[float, float]) -> None:
+    """ValueError, before anything is drawn or saved, for ranges that are not (low, high) or runs of the wrong shape."""
+    for name, value in ranges.items():
+        if not (len(value) == 2 and np.all(np.isfinite(value)) and value[0] < value[1]):
+            raise ValueError(f"{function}: {name} must be (low, high) with low < high, got {value!r}")
+    if not runs:
+        raise ValueError(f"{function}: got no runs; give at least one label → iterates")
+    for label, iterates in runs.items():
+        array = np.asarray(iterates, dtype=np.float64)
+        if len(array) == 0 or (array.ndim != 1 if shape == "x" else array.shape[1:] != (2,)):
+            raise ValueError(f"{function}: the iterates of {label!r} must be a non-empty "
+                             f"{'sequence of numbers' if shape == 'x' else 'array of rows (x₁, x₂)'}, "
+                             f"got shape {array.shape}")
 
 
 def _finish(figure, path: str | Path | None):
@@ -194,6 +229,7 @@ def plot_trajectories(objective: Callable, runs: Mapping[str, Sequence[float]], 
     true minimiser; None finds f's smallest value on ``x_range``. A run that
     leaves ``x_range`` or overflows ends in a marked break at the edge.
     """
+    _check("plot_trajectories", runs, "x", x_range=x_range)
     figure, (picture, per_epoch) = _figure(2)
     low, high = x_range
     grid = np.linspace(low, high, 400)
@@ -229,6 +265,7 @@ def plot_paths_2d(objective: Callable, paths: Mapping[str, np.ndarray], path: st
     (x₁, x₂); ``minimum`` is the minimiser x*. The contour levels are spaced
     geometrically above f(x*), so both a bowl and a narrow valley show their shape.
     """
+    _check("plot_paths_2d", paths, "x₁x₂", x_range=x_range, y_range=y_range)
     figure, (plane, per_step) = _figure(2)
     x1, x2 = np.meshgrid(np.linspace(*x_range, 300), np.linspace(*y_range, 300))
     surface = _evaluate(objective, np.stack([x1, x2]))
