@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.autograd import node_ids, topological_order
 from tinygrad_edu.lecture.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
 from tinygrad_edu.ops import unbroadcast
-from tinygrad_edu.viz.graph import graph_values, value_ids
 from tinygrad_edu.viz.trace import ELEMENTWISE, JACOBIAN, MATMUL_FIRST, MATMUL_SECOND
 
 
@@ -84,7 +83,7 @@ def test_trace_products_add_up_to_what_backward_stores(network):
 
 def test_trace_changes_no_grad(network):
     tg.trace_backward(network.loss)
-    assert all(value.grad is None for value in graph_values(network.loss))
+    assert all(value.grad is None for value in topological_order(network.loss, every_value=True))
 
 
 def test_steps_follow_backwards_order(network):
@@ -151,9 +150,9 @@ def test_print_trace_writes_one_line_per_step_with_the_numbers(network, capsys):
 def test_steps_serialise_to_json_with_the_graph_ids(network):
     steps = tg.trace_backward(network.loss)
     records = json.loads(json.dumps([step.to_dict() for step in steps]))
-    ids = value_ids(graph_values(network.loss))
+    ids = node_ids(network.loss)
     for record, step in zip(records, steps, strict=True):
-        assert (record["node"], record["output"]) == (ids[id(step.node)], ids[id(step.output)])
+        assert (record["node"], record["output"]) == (ids[step.node], ids[step.output])
         assert record["op"] == step.output._op.name
         np.testing.assert_allclose(record["product"], step.product)
     assert {r["node_name"] for r in records} >= {"0.weight", "0.bias", "1.weight", "1.bias"}
