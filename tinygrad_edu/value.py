@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .autograd import backward as _run_backward
 from .autograd import is_grad_enabled
-from .printing import LINE_WIDTH, format_array
+from .printing import LINE_WIDTH, format_array, names_dtype
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
 _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
@@ -378,10 +378,7 @@ class Value:
     # ------------------------------------------------------------ printing
 
     def __repr__(self) -> str:
-        extras = []
-        default = np.int64 if self.data.dtype.kind in "iu" else np.float32
-        if self.data.dtype.kind != "b" and self.data.dtype != default:
-            extras.append(f"dtype={self.data.dtype}")
+        extras = [f"dtype={self.data.dtype}"] if names_dtype(self.data.dtype) else []
         if self._op is not None:
             extras.append(f"grad_fn=<{type(self._op).__name__}Backward0>")
         elif self._requires_grad:
