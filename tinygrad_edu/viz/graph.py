@@ -149,7 +149,7 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
         draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
 
     ``grads`` (node id such as ``"v3"`` → array) prints those gradients instead
-    of the ``.grad`` the Values hold: ``backward_page`` draws the gradients of a
+    of the ``.grad`` the Values hold: the backward page draws the gradients of a
     trace without running ``backward()`` on the learner's graph.
     """
     ids = node_ids(root)  # every Value, inputs first, and its id

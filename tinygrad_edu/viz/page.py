@@ -6,7 +6,7 @@
 - the computation graph as ``draw_graph`` draws it, rendered to SVG by
   graphviz's ``dot``, every node's grad printed but hidden at first;
 - the steps of ``trace_backward(loss)`` as JSON inside a ``<script>`` tag;
-- a little plain JavaScript (``backward_page.js``) with Next / Back buttons:
+- a little plain JavaScript (``page.js``) with Next / Back buttons:
   each step highlights a node, reveals its grad and shows the chain-rule
   product with numbers beside the graph. "Forward" walks the forward values.
 
