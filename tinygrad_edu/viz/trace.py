@@ -141,8 +141,9 @@ def trace_step(ids: dict, output: Value, upstream: np.ndarray, argument: int, no
     """One edge as a TraceStep, with its local derivative and the node ids ``draw_graph`` uses."""
     op = output._op
     local, rule = local_derivative(op, argument, output)
-    return TraceStep(node, np.asarray(local), upstream, np.asarray(product), output, op.name, argument, rule,
-                     ids[node], ids[output], tuple(ids[parent] for parent in op.parents), op, np.asarray(so_far))
+    return TraceStep(node, np.asarray(local), np.asarray(upstream), np.asarray(product), output, op.name,
+                     argument, rule, ids[node], ids[output], tuple(ids[parent] for parent in op.parents), op,
+                     np.asarray(so_far))
 
 
 def label(value: Value, value_id: str) -> str:
