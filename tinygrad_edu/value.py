@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .autograd import backward as _run_backward
 from .autograd import is_grad_enabled
-from .printing import LINE_WIDTH, format_array
+from .printing import LINE_WIDTH, format_array, names_dtype
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
 _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
@@ -47,8 +47,10 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
-def _from_op(data: np.ndarray, op) -> Value:
-    """A Value made by an operation (the fast path: ``data`` is already an array)."""
+def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
+    """A Value around ``data``, made by ``op``; with ``op`` None, a leaf that does not
+    require grad (a constant, a comparison, ``detach()``). ``data`` is already numbers,
+    so ``Value.__init__``'s conversion and checks are skipped."""
     out = Value.__new__(Value)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
@@ -65,51 +67,62 @@ def _lift(other: Any, like: Value) -> Value:
     if isinstance(other, Value):
         return other
     if isinstance(other, (int, float)) and like.data.dtype.kind == "f":
-        return _from_op(np.asarray(other, dtype=like.data.dtype), None)
+        return _new_value(np.asarray(other, dtype=like.data.dtype))
     return Value(other)
-
-
-def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
-    """Redo ``op.forward`` in the float dtype PyTorch would compute in, where numpy's differs.
-
-    Integers and bools mixed with floats take the floats' dtype (numpy makes
-    int64 with float32 float64), and an operation on integers alone that gives
-    floats (``/``, exp, mean, ...) gives float32, PyTorch's default dtype
-    (numpy gives float64, or float16 for bools). Only integer inputs differ
-    between the two rules, so they are converted and the operation run again.
-    """
-    floats = [array.dtype for array in arrays if array.dtype.kind == "f"]
-    dtype = np.result_type(*floats) if floats else np.dtype(np.float32)
-    if data.dtype == dtype:
-        return data
-    return op.forward(*[array if array.dtype.kind == "f" else array.astype(dtype) for array in arrays])
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad
     (and grad is enabled), record ``op`` as the output's creator."""
-    # This runs once per operation, so it is written for speed: list comprehensions
-    # rather than generators, and one pass over the inputs for their flags. A 0-d
-    # array goes to numpy as its scalar (``array[()]``): numpy's scalar arithmetic
-    # is about five times faster than its ufuncs on 0-d arrays and gives the same
-    # number, which is most of the time of a network of scalar Values.
+    data = _forward(op, inputs)
+    needs_input_grad = tuple([value._requires_grad for value in inputs])
+    if True not in needs_input_grad or not is_grad_enabled():
+        return _new_value(data)
+    op.parents = inputs
+    op.needs_input_grad = needs_input_grad
+    return _new_value(data, op)
+
+
+def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
+    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it.
+
+    This runs once per operation, so it is written for speed. The plain version is::
+
+        arrays = [value.data for value in inputs]
+        data = op.forward(*arrays)
+        if data.dtype.kind == "f" and type(op) is not ops.Cast:
+            data = op.forward(*<the arrays converted to PyTorch's dtype>) if it differs
+
+    What the tuned version buys, on a network of scalar Values (benchmarks/scalar.py;
+    figures and method in benchmarks/README.md):
+
+    * a 0-d array goes to ``forward`` as its numpy scalar (``array[()]``): numpy's
+      scalar arithmetic is about five times faster than its ufuncs on 0-d arrays and
+      gives the same number (0.65 s → 0.40 s a step with the garbage collector off);
+    * PyTorch's dtype is looked for only when the result's dtype is not its first
+      input's (comparing types first: a numpy scalar's type is its dtype), and list
+      comprehensions stand where generators would be slower.
+
+    PyTorch's dtype: integers and bools mixed with floats take the floats' dtype
+    (numpy makes int64 with float32 float64), and an operation on integers alone
+    that gives floats (``/``, exp, mean, ...) gives float32, PyTorch's default
+    (numpy gives float64, or float16 for bools). Only integer inputs differ between
+    the two rules, so they are converted and ``forward`` runs a second time.
+    """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        # Only a result whose dtype is not its first input's can need PyTorch's; a numpy
-        # scalar's type is its dtype, and comparing types is the cheaper test.
         if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
-            if data.dtype.kind == "f" and type(op) is not ops.Cast:
-                data = _forward_in_torch_dtype(op, arrays, data)
+            if data.dtype.kind == "f" and type(op) is not ops.Cast:  # Cast's dtype is its argument
+                floats = [array.dtype for array in arrays if array.dtype.kind == "f"]
+                dtype = np.result_type(*floats) if floats else np.dtype(np.float32)
+                if data.dtype != dtype:
+                    data = op.forward(*[array if array.dtype.kind == "f" else array.astype(dtype)
+                                        for array in arrays])
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
-    needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
-        return _from_op(data, None)
-    op.parents = inputs
-    op.needs_input_grad = needs_input_grad
-    return _from_op(data, op)
+    return data
 
 
 def _axis(axis, dim):
@@ -219,7 +232,7 @@ class Value:
 
     def detach(self) -> Value:
         """The same data as a new leaf outside the graph."""
-        return _from_op(self.data, None)
+        return _new_value(self.data)
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -275,7 +288,7 @@ class Value:
 
     def _compare(self, other, compare) -> Value:
         other = other.data if isinstance(other, Value) else other
-        return _from_op(compare(self.data, other), None)
+        return _new_value(compare(self.data, other))
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
     def __ne__(self, other): return self._compare(other, np.not_equal)  # type: ignore[override]
@@ -322,7 +335,7 @@ class Value:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         """Index of the largest element (no gradient: an index is not differentiable)."""
-        return _from_op(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims), None)
+        return _new_value(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
         return apply(ops.LogSoftmax(_axis(None if dim is not None else axis, dim)), self)
@@ -356,7 +369,7 @@ class Value:
         """This Value in another dtype (a copy even for the same dtype). Differentiable
         to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
         if np.dtype(dtype).kind != "f":
-            return _from_op(self.data.astype(dtype), None)
+            return _new_value(self.data.astype(dtype))
         return apply(ops.Cast(dtype), self)
 
     def float(self) -> Value: return self.to(np.float32)
@@ -365,10 +378,7 @@ class Value:
     # ------------------------------------------------------------ printing
 
     def __repr__(self) -> str:
-        extras = []
-        default = np.int64 if self.data.dtype.kind in "iu" else np.float32
-        if self.data.dtype.kind != "b" and self.data.dtype != default:
-            extras.append(f"dtype={self.data.dtype}")
+        extras = [f"dtype={self.data.dtype}"] if names_dtype(self.data.dtype) else []
         if self._op is not None:
             extras.append(f"grad_fn=<{type(self._op).__name__}Backward0>")
         elif self._requires_grad:
