@@ -48,29 +48,29 @@ def _real(optimizer: str, key: str, value: Any) -> float:
     return value
 
 
-def nonnegative(optimizer: str, key: str, value: Any) -> None:
+def _nonnegative(optimizer: str, key: str, value: Any) -> None:
     """A finite number >= 0 (a rate, a weight decay, an epsilon)."""
     if not (math.isfinite(_real(optimizer, key, value)) and value >= 0):
         raise ValueError(f"{optimizer}: invalid {key}={value}; it must be a finite number >= 0")
 
 
-def fraction(optimizer: str, key: str, value: Any) -> None:
+def _fraction(optimizer: str, key: str, value: Any) -> None:
     """A number in [0, 1): a decay factor below 1 forgets the past geometrically."""
     if not 0.0 <= _real(optimizer, key, value) < 1.0:
         raise ValueError(f"{optimizer}: invalid {key}={value}; it must be in [0, 1)")
 
 
-def flag(optimizer: str, key: str, value: Any) -> None:
+def _flag(optimizer: str, key: str, value: Any) -> None:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{optimizer}: {key} must be True or False, got {type(value).__name__} {value!r}")
 
 
-def betas(optimizer: str, key: str, value: Any) -> None:
+def _betas(optimizer: str, key: str, value: Any) -> None:
     """Two decay factors (β₁, β₂), each in [0, 1)."""
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError(f"{optimizer}: {key} must be a pair (beta1, beta2), got {value!r}")
     for index, beta in enumerate(value):
-        fraction(optimizer, f"{key}[{index}]", beta)
+        _fraction(optimizer, f"{key}[{index}]", beta)
 
 
 def _check_parameter(optimizer: str, p: Any) -> None:
@@ -91,15 +91,15 @@ def _check_parameter(optimizer: str, p: Any) -> None:
 class Optimizer:
     """Base class: parameter groups, per-parameter state, ``zero_grad``, ``step``, state dicts.
 
-    A subclass names its options and how to check each in ``OPTIONS``, the
+    A subclass names its options and how to check each in ``_OPTIONS``, the
     state a parameter gets under a group's options in ``_state_names``, and
     writes the rule for one parameter in ``_update(p, grad, group, state)``:
     it returns the parameter's new numbers and rebinds the keys of ``state``
     (a copy) to new arrays, never writing into an array it was given.
     """
 
-    OPTIONS: dict[str, Callable[[str, str, Any], None]] = {"lr": nonnegative}
-    STATE_NAMES: frozenset[str] = frozenset()  # every state name the rule may keep
+    _OPTIONS: dict[str, Callable[[str, str, Any], None]] = {"lr": _nonnegative}
+    _STATE_NAMES: frozenset[str] = frozenset()  # every state name the rule may keep
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -150,7 +150,7 @@ class Optimizer:
 
     def _check(self, group: dict[str, Any]) -> None:
         """Raise for options the rule cannot use (TypeError for a wrong type, ValueError for a wrong value)."""
-        for key, check in self.OPTIONS.items():
+        for key, check in self._OPTIONS.items():
             check(type(self).__name__, key, group[key])
 
     def _state_names(self, group: dict[str, Any]) -> set[str]:
@@ -287,7 +287,7 @@ class Optimizer:
             if not entry:
                 continue
             missing = sorted(self._state_names(group) - set(entry))
-            unknown = sorted(set(entry) - self.STATE_NAMES)
+            unknown = sorted(set(entry) - self._STATE_NAMES)
             if missing or unknown:
                 problem = f"is missing {missing[0]!r}" if missing else f"has unknown entry {unknown[0]!r}"
                 raise ValueError(f"{where}: state[{index!r}] {problem}; with these options {type(self).__name__} "
@@ -380,8 +380,8 @@ class Momentum(Optimizer):
     (The two round differently, so they agree to rounding error, not bit for bit.)
     """
 
-    OPTIONS = {"lr": nonnegative, "momentum": fraction}
-    STATE_NAMES = frozenset({"velocity"})
+    _OPTIONS = {"lr": _nonnegative, "momentum": _fraction}
+    _STATE_NAMES = frozenset({"velocity"})
 
     def __init__(self, params: Params, lr: float, momentum: float) -> None:
         super().__init__(params, {"lr": lr, "momentum": momentum})
@@ -459,9 +459,9 @@ class SGD(Optimizer):
     point p + γv. Nesterov needs μ > 0 and τ = 0.
     """
 
-    OPTIONS = {"lr": nonnegative, "momentum": fraction, "dampening": nonnegative, "nesterov": flag,
-               "weight_decay": nonnegative}
-    STATE_NAMES = frozenset({"momentum_buffer"})
+    _OPTIONS = {"lr": _nonnegative, "momentum": _fraction, "dampening": _nonnegative, "nesterov": _flag,
+               "weight_decay": _nonnegative}
+    _STATE_NAMES = frozenset({"momentum_buffer"})
 
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
@@ -516,9 +516,9 @@ class Adagrad(Optimizer):
     made for every parameter when the optimizer is built, as PyTorch does.
     """
 
-    OPTIONS = {"lr": nonnegative, "lr_decay": nonnegative, "weight_decay": nonnegative,
-               "initial_accumulator_value": nonnegative, "eps": nonnegative, "maximize": flag}
-    STATE_NAMES = frozenset({"step", "sum"})
+    _OPTIONS = {"lr": _nonnegative, "lr_decay": _nonnegative, "weight_decay": _nonnegative,
+               "initial_accumulator_value": _nonnegative, "eps": _nonnegative, "maximize": _flag}
+    _STATE_NAMES = frozenset({"step", "sum"})
 
     def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
@@ -574,9 +574,9 @@ class RMSprop(Optimizer):
     ``'momentum_buffer'`` when μ > 0, ``'grad_avg'`` when centered.
     """
 
-    OPTIONS = {"lr": nonnegative, "alpha": nonnegative, "eps": nonnegative, "weight_decay": nonnegative,
-               "momentum": nonnegative, "centered": flag, "maximize": flag}
-    STATE_NAMES = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
+    _OPTIONS = {"lr": _nonnegative, "alpha": _nonnegative, "eps": _nonnegative, "weight_decay": _nonnegative,
+               "momentum": _nonnegative, "centered": _flag, "maximize": _flag}
+    _STATE_NAMES = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
 
     def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
@@ -634,9 +634,9 @@ class Adam(Optimizer):
     ``'max_exp_avg_sq'`` with amsgrad. ``decoupled_weight_decay=True`` is ``AdamW``.
     """
 
-    OPTIONS = {"lr": nonnegative, "betas": betas, "eps": nonnegative, "weight_decay": nonnegative,
-               "amsgrad": flag, "maximize": flag, "decoupled_weight_decay": flag}
-    STATE_NAMES = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+    _OPTIONS = {"lr": _nonnegative, "betas": _betas, "eps": _nonnegative, "weight_decay": _nonnegative,
+               "amsgrad": _flag, "maximize": _flag, "decoupled_weight_decay": _flag}
+    _STATE_NAMES = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
