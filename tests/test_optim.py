@@ -447,3 +447,17 @@ def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
     after = opt.state_dict()
     assert after["param_groups"] == before["param_groups"]
     np.testing.assert_array_equal(after["state"][0]["velocity"], before["state"][0]["velocity"])
+
+
+def test_a_rule_that_writes_the_parameter_itself_is_told_to_return_the_new_numbers():
+    class InPlace(optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, {"lr": lr})
+
+        def _update(self, p, grad, group, state):
+            p.data -= group["lr"] * grad  # returns None: the base class would write None, NaN in numpy
+
+    x = with_grad(param([1.0, 2.0]), [1.0, 1.0])
+    with pytest.raises(TypeError, match="InPlace._update must return the parameter's new numbers"):
+        InPlace([x], lr=0.5).step()
+    assert not np.isnan(x.data).any()

@@ -159,12 +159,16 @@ def from_torch(saved, options):
     return {"state": state, "param_groups": groups}
 
 
+def draw_mid_run(data, name):
+    """Options, a run, and the step after which the state dict is saved."""
+    return data.draw(combinations(name)), data.draw(runs()), data.draw(st.integers(1, STEPS - 1), label="middle")
+
+
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 @settings(max_examples=20)
 @given(data=st.data())
 def test_a_state_dict_saved_mid_run_continues_the_same_iterates(name, data):
-    options, (starts, grads) = data.draw(combinations(name)), data.draw(runs())
-    middle = data.draw(st.integers(1, STEPS - 1), label="middle")
+    options, (starts, grads), middle = draw_mid_run(data, name)
     torch_path = take_steps(*theirs(name, starts, options), grads, range(STEPS))
     params, opt = ours(name, starts, options)
     take_steps(params, opt, grads, range(middle))
@@ -179,8 +183,7 @@ def test_a_state_dict_saved_mid_run_continues_the_same_iterates(name, data):
 @settings(max_examples=20)
 @given(data=st.data())
 def test_state_dicts_cross_between_ours_and_torchs_mid_run(name, data):
-    options, (starts, grads) = data.draw(combinations(name)), data.draw(runs())
-    middle = data.draw(st.integers(1, STEPS - 1), label="middle")
+    options, (starts, grads), middle = draw_mid_run(data, name)
     params, opt = ours(name, starts, options)
     torch_params, torch_opt = theirs(name, starts, options)
     take_steps(params, opt, grads, range(middle))

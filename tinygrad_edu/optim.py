@@ -151,7 +151,8 @@ class Optimizer:
     def _check(self, group: dict[str, Any]) -> None:
         """Raise for options the rule cannot use (TypeError for a wrong type, ValueError for a wrong value)."""
         for key, check in self._OPTIONS.items():
-            check(type(self).__name__, key, group[key])
+            if key in group:  # a subclass may drop an option (a rule without a learning rate)
+                check(type(self).__name__, key, group[key])
 
     def _state_names(self, group: dict[str, Any]) -> set[str]:
         """The state a parameter of ``group`` holds once it has taken a step."""
@@ -188,20 +189,23 @@ class Optimizer:
     def _update_all(self) -> None:
         # Compute everything first, write afterwards: an error in any parameter's
         # update (a grad that no longer fits its data, ...) leaves every parameter as it was.
-        updates = []
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:  # a parameter the loss did not reach keeps its value and its state
-                    continue
-                if p.grad.shape != p.data.shape:
-                    raise ValueError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a grad "
-                                     f"of shape {p.grad.shape}")
-                state = dict(self.state.get(p, {}))
-                updates.append((p, self._update(p, p.grad, group, state), state))
+        updates = [(p, *self._computed(p, group)) for group in self.param_groups for p in group["params"]
+                   if p.grad is not None]  # a parameter the loss did not reach keeps its value and its state
         for p, data, state in updates:
             _write(p, data)
             if state:  # rules without state (GD) leave ``state`` empty, as PyTorch's do
                 self.state[p] = state
+
+    def _computed(self, p: Value, group: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+        """The rule's new numbers and state for ``p``; ``p`` and ``self.state`` stay as they are."""
+        name = type(self).__name__
+        if p.grad.shape != p.data.shape:
+            raise ValueError(f"{name}.step: a parameter of shape {p.shape} has a grad of shape {p.grad.shape}")
+        state = dict(self.state.get(p, {}))
+        data = self._update(p, p.grad, group, state)
+        if data is None:  # numpy would write None into p.data as NaN
+            raise TypeError(f"{name}._update must return the parameter's new numbers, not write them itself")
+        return data, state
 
     def _update(self, p: Value, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define _update(p, grad, group, state)")
