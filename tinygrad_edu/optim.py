@@ -344,6 +344,11 @@ def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     return end - (end - start) * (1 - weight)
 
 
+def _mean_square(average: np.ndarray, grad: np.ndarray, decay: float) -> np.ndarray:
+    """decay·average + (1 − decay)·g², in PyTorch's order: ``average.mul_(decay).addcmul_(g, g, value=1 − decay)``."""
+    return average * decay + (1 - decay) * grad * grad
+
+
 def _direction(p: Value, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
     """g ← −∇f if maximize; g ← g + λp (L2 weight decay λ, PyTorch's ``grad.add(p, alpha=λ)``)."""
     if group.get("maximize"):
@@ -544,7 +549,7 @@ class Adagrad(Optimizer):
         step = state.get("step", 0.0) + 1
         grad = _direction(p, grad, group)
         lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        total = _like(p, state.get("sum", self._initial_sum(p, group)) + grad * grad)
+        total = _like(p, state.get("sum", self._initial_sum(p, group)) + grad * grad)  # addcmul_(g, g, value=1)
         state.update(step=step, sum=total)
         return p.data - lr * grad / (np.sqrt(total) + group["eps"])
 
@@ -596,14 +601,14 @@ class RMSprop(Optimizer):
         alpha, zeros = group["alpha"], np.zeros_like(p.data)
         grad = _direction(p, grad, group)
         state["step"] = state.get("step", 0.0) + 1
-        square_avg = state["square_avg"] = _like(p, state.get("square_avg", zeros) * alpha + (1 - alpha) * grad * grad)
-        if group["centered"]:
+        square_avg = state["square_avg"] = _like(p, _mean_square(state.get("square_avg", zeros), grad, alpha))
+        if group["centered"]:  # ṽ = v − (g_ave)², the gradient's variance
             grad_avg = state["grad_avg"] = _like(p, _lerp(state.get("grad_avg", zeros), grad, 1 - alpha))
             square_avg = square_avg - grad_avg * grad_avg
         avg = np.sqrt(square_avg) + group["eps"]
-        if group["momentum"] > 0:
-            buffer = state["momentum_buffer"] = _like(p, state.get("momentum_buffer", zeros) * group["momentum"]
-                                                      + grad / avg)
+        if group["momentum"] > 0:  # b = μb + g/(√ṽ + ε), θ ← θ − γb
+            buffer = _like(p, state.get("momentum_buffer", zeros) * group["momentum"] + grad / avg)
+            state["momentum_buffer"] = buffer
             return p.data - group["lr"] * buffer
         return p.data - group["lr"] * grad / avg
 
@@ -663,10 +668,11 @@ class Adam(Optimizer):
             if group["weight_decay"] != 0:
                 data = data * (1 - lr * group["weight_decay"])
         exp_avg = state["exp_avg"] = _like(p, _lerp(state.get("exp_avg", zeros), grad, 1 - beta1))
-        square_avg = state["exp_avg_sq"] = _like(p, state.get("exp_avg_sq", zeros) * beta2
-                                                 + (1 - beta2) * grad * grad)
-        if group["amsgrad"]:
-            square_avg = state["max_exp_avg_sq"] = _like(p, np.maximum(state.get("max_exp_avg_sq", zeros), square_avg))
+        square_avg = state["exp_avg_sq"] = _like(p, _mean_square(state.get("exp_avg_sq", zeros), grad, beta2))
+        if group["amsgrad"]:  # divide by the largest v so far
+            square_avg = np.maximum(state.get("max_exp_avg_sq", zeros), square_avg)
+            state["max_exp_avg_sq"] = square_avg = _like(p, square_avg)
+        # γ m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), grouped as PyTorch groups it
         step_size = lr / (1 - beta1**step)
         denominator = np.sqrt(square_avg) / (1 - beta2**step) ** 0.5 + group["eps"]
         return data - step_size * exp_avg / denominator
