@@ -7,14 +7,16 @@ print appears in them as printed. Regenerate one after a deliberate change with
 """
 
 import pytest
-from support import golden, run_example
+from support import golden, public_names, run_example
 
+from tinygrad_edu import optim
 from tinygrad_edu.lecture import expected
 from tinygrad_edu.viz.plot import INSTALL_HINT
 
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",
-            "logistic_regression", "softmax_regression", "sgd_step", "momentum_bowl"]
+            "logistic_regression", "softmax_regression", "sgd_step", "momentum_bowl",
+            "optimizer_race"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -47,6 +49,12 @@ def test_golden_output_shows_every_number_the_slide_prints(name):
     text = golden(name)
     missing = [line for line in SLIDE_PRINTS[name] if line not in text]
     assert not missing
+
+
+def test_the_optimizer_race_runs_every_optimizer_on_both_problems():
+    rows = [line.split()[0] for line in golden("optimizer_race").splitlines() if line.startswith("  ")]
+    racers = [name for name in public_names(optim) if name != "Optimizer"]
+    assert sorted(rows) == sorted(racers * 2 + ["optimizer"] * 2)
 
 
 def test_regression_examples_confirm_the_gradient_formula():
