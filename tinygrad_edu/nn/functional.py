@@ -60,11 +60,42 @@ def _check_input(loss: str, input: Any) -> None:
         raise TypeError(f"{loss}: input must be a floating-point Value, got {kind}")
 
 
+def _as_target(loss: str, target: Any, dtype: Any = None) -> Value:
+    """``target`` as a Value (a Value target is returned as it is, keeping its graph)."""
+    if isinstance(target, Value):
+        return target
+    try:
+        return Value(np.asarray(target), dtype=dtype)
+    except (TypeError, ValueError):  # None, a string, a ragged list, …
+        sequence = isinstance(target, (list, tuple))
+        what = "a ragged or non-numeric sequence" if sequence else f"{type(target).__name__} {target!r}"
+        raise TypeError(f"{loss}: target must be numbers (an array, a list or a Value), got {what}") from None
+
+
+def check_ignore_index(loss: str, ignore_index: Any) -> None:
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, (bool, np.bool_)):
+        raise TypeError(f"{loss}: ignore_index must be an int (a class index never to count, default -100), "
+                        f"got {ignore_index!r}")
+
+
+def class_weight(loss: str, weight: Any) -> np.ndarray | None:
+    """``weight`` as None or a 1-D numpy array of real numbers (its length is checked against the input's classes)."""
+    if weight is None:
+        return None
+    try:
+        weight = np.array(weight.data if isinstance(weight, Value) else weight)
+    except ValueError:
+        weight = np.array(None)
+    if weight.dtype.kind not in "biuf" or weight.ndim != 1:
+        raise ValueError(f"{loss}: weight must be None or one number per class, a 1-D array of shape (C,), "
+                         f"got shape {weight.shape} and dtype {weight.dtype}")
+    return weight
+
+
 def _same_shape_target(loss: str, input: Value, target: Any) -> Value:
     """``target`` as a Value of ``input``'s dtype and shape (a Value target keeps its graph)."""
-    if not isinstance(target, Value):
-        target = Value(np.asarray(target), dtype=input.dtype)
-    elif target.dtype != input.dtype:
+    target = _as_target(loss, target, input.dtype)
+    if target.dtype != input.dtype:
         target = target.to(input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"{loss}: target shape {target.shape} differs from input shape {input.shape}; "
@@ -130,6 +161,7 @@ def cross_entropy(input: Value, target: Any, weight: Any = None, ignore_index: i
     Without ``weight`` every wᵢ is 1.
     """
     check_reduction("CrossEntropyLoss", reduction)
+    check_ignore_index("CrossEntropyLoss", ignore_index)
     _check_input("CrossEntropyLoss", input)
     weight = _class_weight("CrossEntropyLoss", input, weight)
     target = _class_target("CrossEntropyLoss", input, target, ignore_index)
@@ -146,6 +178,7 @@ def nll_loss(input: Value, target: Any, weight: Any = None, ignore_index: int = 
              reduction: str = "mean") -> Value:
     """Negative log-likelihood −w_c x_c of log-probabilities x (classes on axis 1) against class indices c."""
     check_reduction("NLLLoss", reduction)
+    check_ignore_index("NLLLoss", ignore_index)
     _check_input("NLLLoss", input)
     weight = _class_weight("NLLLoss", input, weight)
     target = _class_target("NLLLoss", input, target, ignore_index, probabilities=False)
@@ -156,9 +189,9 @@ def _class_weight(loss: str, input: Value, weight: Any) -> np.ndarray | None:
     """``weight`` as None or a numpy array of one weight per class, in ``input``'s dtype."""
     if weight is None:
         return None
-    weight = np.asarray(weight.data if isinstance(weight, Value) else weight)
+    weight = class_weight(loss, weight)
     classes = input.shape[min(1, input.ndim - 1)] if input.ndim else 0
-    if weight.dtype.kind not in "fiu" or weight.shape != (classes,):
+    if weight.shape != (classes,):
         raise ValueError(f"{loss}: weight must hold one number per class, shape ({classes},), "
                          f"got shape {weight.shape} and dtype {weight.dtype} for input of shape {input.shape}")
     return weight.astype(input.dtype)
@@ -169,8 +202,7 @@ def _class_target(loss: str, input: Value, target: Any, ignore_index: int, proba
     (if ``probabilities``) floating class probabilities of input's shape (cast to input's dtype)."""
     if input.ndim == 0:
         raise ValueError(f"{loss}: input must hold scores over classes ((C,) or (N, C, …)), got a scalar")
-    if not isinstance(target, Value):
-        target = Value(np.asarray(target))
+    target = _as_target(loss, target)
     class_axis = min(1, input.ndim - 1)
     classes, batch = input.shape[class_axis], input.shape[:class_axis] + input.shape[class_axis + 1:]
     if target.dtype.kind in "iu" and target.shape == batch:

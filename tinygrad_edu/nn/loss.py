@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..value import Value
 from . import functional as F
 from .module import Module
@@ -46,7 +44,8 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(reduction)
-        self.weight = None if weight is None else np.array(weight.data if isinstance(weight, Value) else weight)
+        F.check_ignore_index(type(self).__name__, ignore_index)
+        self.weight = F.class_weight(type(self).__name__, weight)
         self.ignore_index = ignore_index
 
 
