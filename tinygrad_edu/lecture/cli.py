@@ -46,6 +46,7 @@ MAX_HIDDEN = 4096
 MAX_COORDINATE = 1e6  # |--start| and |--points|
 MAX_LEARNING_RATE = 10.0
 MAX_SEED = 2**32 - 1
+MOMENTUM_BOUNDS = "0 ≤ γ < 1"
 
 
 def float_argument(text: str) -> float:
@@ -89,7 +90,7 @@ def add_step_arguments(command: argparse.ArgumentParser, lr: float, momentum: fl
     """``--lr``, ``--momentum`` and ``--epochs``, which optimize and train-iris both take."""
     command.add_argument("--lr", type=learning_rate, default=lr,
                          help=f"learning rate η, 0 < η ≤ {MAX_LEARNING_RATE:g} (default: {lr})")
-    command.add_argument("--momentum", type=momentum_float, default=momentum, help=momentum_help + ", 0 ≤ γ < 1")
+    command.add_argument("--momentum", type=momentum_float, default=momentum, help=momentum_help)
     command.add_argument("--epochs", type=epochs_int, default=epochs,
                          help=f"number of epochs, one step each, 1 to {MAX_EPOCHS:,} (default: {epochs})")
 
@@ -134,9 +135,9 @@ def add_optimize_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--rule", required=True, choices=tuple(descent.RULES),
                          help="gd: x ← x − ηg; momentum: v ← γv + ηg, x ← x − v; "
                               "nesterov: v ← γv − ηg(x + γv), x ← x + v")
-    add_step_arguments(command, descent.LEARNING_RATE, None, "γ, for momentum and nesterov only (default: "
-                       + ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items()) + ")",
-                       descent.EPOCHS)
+    defaults = ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items())
+    add_step_arguments(command, descent.LEARNING_RATE, None,
+                       f"γ, {MOMENTUM_BOUNDS}, for momentum and nesterov only (default: {defaults})", descent.EPOCHS)
     command.add_argument("--start", type=coordinate, default=descent.START,
                          help=f"starting point x₀, |x₀| ≤ {MAX_COORDINATE:,.0f} (default: {descent.START})")
     command.add_argument("--objective", choices=tuple(OBJECTIVES), default="quartic-slide",
@@ -171,7 +172,8 @@ def add_train_iris_command(commands: argparse._SubParsersAction) -> None:
         description="Train an MLP 4-hidden-3 (Tanh) on 120 Iris flowers with CrossEntropyLoss and SGD with "
                     "momentum, one full-batch step an epoch, then test it on the other 30; stop with "
                     "'diverged at epoch N' if the loss becomes inf or NaN.")
-    add_step_arguments(command, iris.LEARNING_RATE, iris.MOMENTUM, f"SGD momentum (default: {iris.MOMENTUM})",
+    add_step_arguments(command, iris.LEARNING_RATE, iris.MOMENTUM,
+                       f"SGD momentum γ, {MOMENTUM_BOUNDS} (default: {iris.MOMENTUM})",
                        iris.EPOCHS)
     command.add_argument("--hidden", type=hidden_int, default=iris.HIDDEN,
                          help=f"hidden units, 1 to {MAX_HIDDEN:,} (default: {iris.HIDDEN})")
