@@ -221,6 +221,14 @@ def test_load_state_dict_writes_in_place_and_bumps_each_parameters_version():
         np.testing.assert_array_equal(p.data, good_state()[name])
 
 
+def test_load_state_dict_into_a_read_only_parameter_still_loads_every_parameter():
+    model = small_model()
+    model[2].bias.data = np.broadcast_to(np.float32(5.0), (1,))  # read-only
+    model.load_state_dict(good_state())
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, good_state()[name], err_msg=name)
+
+
 CHECKPOINT = {"0.weight": np.arange(6.0).reshape(3, 2), "0.bias": np.ones(3)}
 
 

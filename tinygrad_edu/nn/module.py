@@ -194,7 +194,10 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, array in arrays.items():
             parameter = own[name]
-            parameter.data[...] = array
+            if parameter.data.flags.writeable:
+                parameter.data[...] = array
+            else:  # a read-only array the user assigned to .data: replace it (writing would fail half-way)
+                parameter.data = array
             parameter._version += 1
         return IncompatibleKeys(missing, unexpected)
 
