@@ -83,8 +83,8 @@ def class_weight(loss: str, weight: Any) -> np.ndarray | None:
     if weight is None:
         return None
     try:
-        weight = np.array(weight.data if isinstance(weight, Value) else weight)
-    except ValueError:
+        weight = np.asarray(weight.data if isinstance(weight, Value) else weight)
+    except ValueError:  # a ragged list
         weight = np.array(None)
     if weight.dtype.kind not in "biuf" or weight.ndim != 1:
         raise ValueError(f"{loss}: weight must be None or one number per class, a 1-D array of shape (C,), "
