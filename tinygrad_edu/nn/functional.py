@@ -78,7 +78,7 @@ def check_ignore_index(loss: str, ignore_index: Any) -> None:
                         f"got {ignore_index!r}")
 
 
-def class_weight(loss: str, weight: Any) -> np.ndarray | None:
+def check_class_weight(loss: str, weight: Any) -> np.ndarray | None:
     """``weight`` as None or a 1-D numpy array of real numbers (its length is checked against the input's classes)."""
     if weight is None:
         return None
@@ -189,7 +189,7 @@ def _class_weight(loss: str, input: Value, weight: Any) -> np.ndarray | None:
     """``weight`` as None or a numpy array of one weight per class, in ``input``'s dtype."""
     if weight is None:
         return None
-    weight = class_weight(loss, weight)
+    weight = check_class_weight(loss, weight)
     classes = input.shape[min(1, input.ndim - 1)] if input.ndim else 0
     if weight.shape != (classes,):
         raise ValueError(f"{loss}: weight must hold one number per class, shape ({classes},), "

@@ -45,7 +45,7 @@ class _WeightedLoss(_Loss):
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(reduction)
         F.check_ignore_index(type(self).__name__, ignore_index)
-        weight = F.class_weight(type(self).__name__, weight)
+        weight = F.check_class_weight(type(self).__name__, weight)
         self.weight = None if weight is None else weight.copy()  # the caller's array may change later
         self.ignore_index = ignore_index
 
