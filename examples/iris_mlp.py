@@ -13,11 +13,14 @@ An MLP 4-16-3 (Tanh), CrossEntropyLoss and SGD with momentum 0.9, trained on
 Run: python examples/iris_mlp.py [--seed N]
 """
 
-import sys
+import argparse
 
+from tinygrad_edu.lecture.cli import seed_int
 from tinygrad_edu.lecture.iris import format_confusion, train_iris
 
-seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 0
+parser = argparse.ArgumentParser(description="Train the Iris MLP and test it.")
+parser.add_argument("--seed", type=seed_int, default=0, help="the train/test split and the initial weights")
+seed = parser.parse_args().seed  # a bad --seed: argparse's usage line and one error line, exit 2
 result = train_iris(seed=seed)
 print(result.model)
 print(f"loss after epoch 1: {result.losses[0]:.4f}, after epoch {len(result.losses)}: {result.losses[-1]:.4f}")

@@ -1,7 +1,7 @@
 """Part 1: backward, then one step of gradient descent (lr 0.1) done by hand,
 printing every layer's state dict before and after, as the SGD slide does.
 
-The slide's "before" printout shows another model (see NOTES.md, inconsistency 4);
+The slide's "before" printout shows another model (see docs/slides.md, erratum 4);
 this prints the 2-2-1 network whose numbers the slide shows after the step.
 
     python examples/mlp_sgd_step.py

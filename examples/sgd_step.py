@@ -2,8 +2,8 @@
 
 The slide's code runs unchanged: ``loss.backward(); optimizer.step()``. Every
 layer's state dict is printed before and after. (The slide's "before" printout
-shows another model, see NOTES.md; this prints the 2-2-1 network whose numbers
-the slide shows after the step.)
+shows another model, see docs/slides.md, erratum 4; this prints the 2-2-1
+network whose numbers the slide shows after the step.)
     python examples/sgd_step.py
 """
 

@@ -76,7 +76,7 @@ def test_optimize_momentum_with_gd_is_a_usage_error():
     (["--rule", "adam"], "invalid choice: 'adam'"),
     ([], "the following arguments are required: --rule"),
     (["--rule", "momentum", "--momentum", "1"], "argument --momentum: must be in [0, 1)"),
-    (["--rule", "gd", "--lr", "-0.1"], "argument --lr: must be greater than 0"),
+    (["--rule", "gd", "--lr", "-0.1"], "argument --lr: must be in (0, 10], got -0.1"),
     (["--rule", "gd", "--epochs", "many"], "argument --epochs: not a whole number"),
 ])
 def test_optimize_rejects_bad_arguments(arguments, message):
@@ -95,12 +95,12 @@ def test_train_iris_piped_prints_plain_progress_lines_then_accuracy_and_confusio
 
 
 def test_train_iris_rejects_a_negative_seed():
-    assert_usage_error(run_tinygrad_edu("train-iris", "--seed", "-1"), "train-iris", "must be 0 or more")
+    assert_usage_error(run_tinygrad_edu("train-iris", "--seed", "-1"), "train-iris", "must be from 0 to 4,294,967,295")
 
 
-def test_check_derivative_prints_each_mismatch_of_the_slides_derivative():
+def test_check_derivative_prints_each_mismatch_of_the_slides_derivative_and_exits_1():
     result = run_tinygrad_edu("check-derivative")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1] == "at x = -2: the given derivative is -12, the numeric derivative is -14"
     assert len([line for line in lines if line.startswith("at x = ")]) == 6

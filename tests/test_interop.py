@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import nn, optim
+from tinygrad_edu import interop, nn, optim
 from tinygrad_edu.interop import from_torch, to_torch
 
 PACKAGE = Path(tg.__file__).resolve().parent
@@ -115,7 +115,7 @@ def test_conversion_copies_the_weights(torch):
     assert not np.any(model[0].weight.data == 7.0)
 
 
-@pytest.mark.parametrize("loss", [nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss, nn.MSELoss])
+@pytest.mark.parametrize("loss", [nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.MSELoss])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_losses_convert_with_their_reduction(torch, loss, reduction):
     torch_loss = to_torch(loss(reduction=reduction))
@@ -152,11 +152,63 @@ def test_a_torch_module_without_an_equivalent_is_named(torch):
         from_torch(torch.nn.Sequential(OrderedDict(conv=torch.nn.Conv1d(1, 1, 1))))
 
 
-def test_torch_only_loss_options_are_refused(torch):
-    with pytest.raises(ValueError, match=r"CrossEntropyLoss\(label_smoothing=...\)"):
-        from_torch(torch.nn.CrossEntropyLoss(label_smoothing=0.1))
-    with pytest.raises(ValueError, match=r"BCELoss\(weight=...\)"):
-        from_torch(torch.nn.BCELoss(weight=torch.ones(2)))
+def test_every_loss_in_nn_converts():
+    losses = {name for name in nn.__all__ if name.endswith("Loss")}
+    assert losses == {kind.__name__ for kind in interop.LOSSES}
+
+
+@pytest.mark.parametrize("loss", [nn.CrossEntropyLoss, nn.NLLLoss])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weighted_losses_keep_weight_and_ignore_index_both_ways(torch, loss, reduction, dtype):
+    weight = np.array([0.5, 2.0, 1.25], dtype=dtype)
+    ours = loss(weight=weight, ignore_index=1, reduction=reduction)
+    theirs = to_torch(ours)
+    assert type(theirs) is getattr(torch.nn, loss.__name__)
+    assert theirs.ignore_index == 1 and theirs.reduction == reduction
+    np.testing.assert_array_equal(theirs.weight.numpy(), weight)
+    assert theirs.weight.numpy().dtype == dtype
+    back = from_torch(theirs)
+    assert type(back) is loss and back.ignore_index == 1 and back.reduction == reduction
+    np.testing.assert_array_equal(back.weight, weight)
+    rng = np.random.default_rng(2)
+    scores, target = rng.standard_normal((5, 3)).astype(dtype), np.array([0, 1, 2, 1, 0])
+    if loss is nn.NLLLoss:
+        scores = scores - np.log(np.exp(scores).sum(1, keepdims=True))
+    expected = theirs(torch.from_numpy(scores), torch.from_numpy(target)).numpy()
+    for converted in (ours, back):
+        np.testing.assert_allclose(converted(tg.tensor(scores), tg.tensor(target)).data, expected, rtol=1e-6)
+
+
+def test_weighted_losses_without_weight_convert_without_weight(torch):
+    theirs = to_torch(nn.NLLLoss(ignore_index=3))
+    assert theirs.weight is None and theirs.ignore_index == 3
+    assert from_torch(torch.nn.CrossEntropyLoss(ignore_index=-1)).weight is None
+
+
+def test_integer_class_weights_become_float32_in_torch(torch):
+    assert to_torch(nn.CrossEntropyLoss(weight=[1, 2, 3])).weight.dtype == torch.float32
+
+
+def test_a_model_holding_a_weighted_loss_converts_both_ways(torch):
+    model = nn.Sequential(nn.Linear(2, 3), nn.CrossEntropyLoss(weight=np.array([1.0, 2.0, 3.0], np.float32)))
+    theirs = to_torch(model)
+    np.testing.assert_array_equal(theirs[1].weight.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(theirs[0].weight.detach().numpy(), model[0].weight.data)
+    back = from_torch(theirs)
+    np.testing.assert_array_equal(back[1].weight, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(back[0].weight.data, model[0].weight.data)
+
+
+@pytest.mark.parametrize("make, option", [
+    (lambda torch: torch.nn.CrossEntropyLoss(label_smoothing=0.1), "CrossEntropyLoss\\(label_smoothing=...\\)"),
+    (lambda torch: torch.nn.BCELoss(weight=torch.ones(2)), "BCELoss\\(weight=...\\)"),
+    (lambda torch: torch.nn.BCEWithLogitsLoss(weight=torch.ones(2)), "BCEWithLogitsLoss\\(weight=...\\)"),
+    (lambda torch: torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(2)), "BCEWithLogitsLoss\\(pos_weight=...\\)"),
+], ids=["label_smoothing", "BCELoss weight", "BCEWithLogitsLoss weight", "pos_weight"])
+def test_torch_only_loss_options_are_refused(torch, make, option):
+    with pytest.raises(ValueError, match=rf"^from_torch: {option} has no tinygrad_edu equivalent"):
+        from_torch(make(torch))
 
 
 def test_importing_tinygrad_edu_and_interop_does_not_import_torch():

@@ -54,3 +54,10 @@ def test_the_example_trains_and_prints_the_packages_result():
     assert f"test accuracy (seed 0): {trained.correct}/30 = {trained.test_accuracy:.4f}" in result.stdout
     assert "(1): Tanh()" in result.stdout and "Linear(in_features=16, out_features=3" in result.stdout
     assert format_confusion(trained) in result.stdout
+
+
+def test_the_example_refuses_a_bad_seed_in_one_line():
+    result = subprocess.run([sys.executable, str(EXAMPLE), "--seed", "abc"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("argument --seed: not a whole number: 'abc'")

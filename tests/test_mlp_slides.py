@@ -1,7 +1,7 @@
 """Part 1 of the deck: every number the slides print, computed by the code.
 
 Each value is checked twice: formatted at the slide's printed precision (4
-decimals), and against the exact value in NOTES.md to 1e-6.
+decimals), and against the exact value in docs/slides.md to 1e-6.
 """
 
 import numpy as np

@@ -66,3 +66,14 @@ def test_the_example_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     accuracies = re.findall(r"test accuracy: ([\d.]+)", result.stdout)
     assert len(accuracies) == 2 and accuracies[0] == accuracies[1] and float(accuracies[0]) > 0.8
+
+
+def test_the_loss_options_example_prints_what_its_comments_say(tmp_path):
+    pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[oracle]')")
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    [example] = [block for block in blocks if "to_torch(loss_fn)" in block]
+    result = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    promised = [line.split("  # ")[1] for line in example.splitlines() if line.startswith("print(")]
+    assert result.stdout.splitlines() == promised

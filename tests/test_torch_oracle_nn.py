@@ -151,6 +151,41 @@ def test_cross_entropy_with_positions_weights_and_ignored_targets_matches_torch(
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("ignored_row", [[-np.inf] * 3, [np.nan] * 3, [np.inf, 0.0, 1.0]], ids=["-inf", "nan", "inf"])
+def test_cross_entropy_leaves_ignored_rows_out_as_torch(ignored_row, weighted, reduction):
+    """An ignored row is left out, not multiplied by 0: its -inf or NaN logits do not reach the loss."""
+    logits, target = np.array([[0.0, 1.0, 2.0], ignored_row, [0.5, -1.0, 0.25]]), np.array([2, -100, 0])
+    weight = np.array([0.5, 2.0, 1.5]) if weighted else None
+    ours, theirs = tg.Value(logits, requires_grad=True), to_torch(logits).requires_grad_()
+    with np.errstate(invalid="ignore"):
+        loss = nn.CrossEntropyLoss(weight=weight, reduction=reduction)(ours, target)
+        expected = torch.nn.CrossEntropyLoss(weight=None if weight is None else to_torch(weight),
+                                             reduction=reduction)(theirs, torch.tensor(target))
+        np.testing.assert_allclose(loss.data, expected.detach().numpy(), **TOLERANCE)
+        assert np.isfinite(loss.data).all()
+        loss.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCE)  # the ignored row's: torch's too
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("ignore_index", [-100, 1])
+def test_nll_loss_leaves_ignored_log_probabilities_out_as_torch(ignore_index, reduction):
+    log_p = np.array([[-0.5, -1.0, -2.0], [-np.inf, np.nan, -np.inf], [-0.1, -3.0, -np.inf]])
+    target = np.array([0, ignore_index, 1])
+    weight = np.array([1.0, 0.25, 3.0])
+    ours, theirs = tg.Value(log_p, requires_grad=True), to_torch(log_p).requires_grad_()
+    loss = nn.NLLLoss(weight=weight, ignore_index=ignore_index, reduction=reduction)(ours, target)
+    expected = torch.nn.NLLLoss(weight=to_torch(weight), ignore_index=ignore_index, reduction=reduction)(
+        theirs, torch.tensor(target))
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), **TOLERANCE)
+    loss.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCE)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss_after_log_softmax_matches_torch(reduction):
     rng = np.random.default_rng(1)
     logits, target = rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)

@@ -22,10 +22,17 @@ from . import nn
 
 # Modules that differ from their torch namesake only in the library they live in.
 PARAMETERLESS = (nn.Sigmoid, nn.ReLU, nn.Tanh)
-LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss, nn.MSELoss)
+LOSSES = (nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.MSELoss)
+# Losses that take a class ``weight`` and an ``ignore_index``, on both sides.
+WEIGHTED_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 CONVERTIBLE = (nn.Sequential, nn.Linear) + PARAMETERLESS + LOSSES
-# torch options tinygrad_edu's losses do not have: converting must not silently drop them.
-TORCH_ONLY_OPTIONS = {"weight": None, "pos_weight": None, "label_smoothing": 0.0, "ignore_index": -100}
+# torch options that tinygrad_edu's losses do not have, with their defaults: from_torch
+# refuses a loss that sets one rather than silently computing another loss.
+TORCH_ONLY_OPTIONS = {
+    "BCELoss": {"weight": None},
+    "BCEWithLogitsLoss": {"weight": None, "pos_weight": None},
+    "CrossEntropyLoss": {"label_smoothing": 0.0},
+}
 
 
 def no_equivalent(function: str, library: str, module: Any) -> TypeError:
@@ -48,8 +55,23 @@ def torch_module(module: nn.Module) -> Any:
     if kind in PARAMETERLESS:
         return getattr(torch.nn, kind.__name__)()
     if kind in LOSSES:
-        return getattr(torch.nn, kind.__name__)(reduction=module.reduction)
+        return getattr(torch.nn, kind.__name__)(**torch_loss_options(module))
     raise no_equivalent("to_torch", "torch.nn", module)
+
+
+def torch_loss_options(loss: nn.Module) -> dict:
+    """The keyword arguments that build ``loss``'s torch namesake: its reduction, and a weighted
+    loss's ``ignore_index`` and class ``weight`` (a float tensor of the weight's dtype; integer
+    weights become float32, torch's default, since torch wants the logits' floating dtype)."""
+    import torch
+
+    options = {"reduction": loss.reduction}
+    if type(loss) in WEIGHTED_LOSSES:
+        options["ignore_index"] = int(loss.ignore_index)
+        if loss.weight is not None:
+            weight = loss.weight if loss.weight.dtype.kind == "f" else loss.weight.astype(np.float32)
+            options["weight"] = torch.tensor(weight)
+    return options
 
 
 def edu_module(torch_model: Any) -> nn.Module:
@@ -72,14 +94,19 @@ def edu_module(torch_model: Any) -> nn.Module:
 
 
 def edu_loss(kind: type, torch_loss: Any) -> nn.Module:
-    """A tinygrad_edu loss with ``torch_loss``'s reduction; torch-only options must be at their defaults."""
-    for option, default in TORCH_ONLY_OPTIONS.items():
+    """A tinygrad_edu loss with ``torch_loss``'s reduction (and class weight and ignore_index, for the
+    weighted ones); a torch-only option not at its default raises ValueError naming it."""
+    for option, default in TORCH_ONLY_OPTIONS.get(kind.__name__, {}).items():
         value = getattr(torch_loss, option, default)
         changed = value is not None if default is None else value != default
         if changed:
             raise ValueError(f"from_torch: {type(torch_loss).__name__}({option}=...) has no tinygrad_edu "
                              f"equivalent; only {option}={default!r} converts")
-    return kind(reduction=torch_loss.reduction)
+    if kind not in WEIGHTED_LOSSES:
+        return kind(reduction=torch_loss.reduction)
+    weight = torch_loss.weight
+    weight = None if weight is None else np.array(weight.detach().cpu().numpy())
+    return kind(weight=weight, ignore_index=torch_loss.ignore_index, reduction=torch_loss.reduction)
 
 
 def to_torch(model: nn.Module) -> Any:
@@ -90,7 +117,10 @@ def to_torch(model: nn.Module) -> Any:
     import torch
 
     torch_model = torch_module(model)
-    torch_model.load_state_dict({name: torch.from_numpy(array) for name, array in model.state_dict().items()})
+    # torch's state dict also holds the losses' class weights (buffers, already set): keep them.
+    state = torch_model.state_dict()
+    state.update((name, torch.from_numpy(array)) for name, array in model.state_dict().items())
+    torch_model.load_state_dict(state)
     return torch_model
 
 
@@ -100,6 +130,9 @@ def from_torch(torch_model: Any) -> nn.Module:
     Raises TypeError naming the first module that tinygrad_edu does not have.
     """
     model = edu_module(torch_model)
-    state = {name: np.array(tensor.detach().cpu().numpy()) for name, tensor in torch_model.state_dict().items()}
+    # Parameters only: a loss's class weight is a buffer in torch's state dict, and edu_module copied it.
+    buffers = {name for name, _ in torch_model.named_buffers(remove_duplicate=False)}
+    state = {name: np.array(tensor.detach().cpu().numpy()) for name, tensor in torch_model.state_dict().items()
+             if name not in buffers}
     model.load_state_dict(state)
     return model

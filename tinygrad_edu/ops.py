@@ -613,9 +613,13 @@ class NllLoss(Function):
     x holds log-probabilities with the classes on axis 1, as in PyTorch: (N, C)
     or (N, C, d₁, …), or just (C,) for one sample. The target holds a class
     index per sample (and per position d₁, …). wᵢ is the weight of class cᵢ
-    (1 without weights, 0 where cᵢ = ignore_index); 'mean' divides by Σᵢ wᵢ.
+    (1 without weights); 'mean' divides by Σᵢ wᵢ over the samples kept.
 
-    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class.
+    A sample whose target is ``ignore_index`` is left out, as in PyTorch: its
+    loss is 0 whatever its x holds (−∞ or NaN included: left out, not
+    multiplied by 0, which would give NaN), and it adds nothing to Σᵢ wᵢ.
+
+    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample.
     Cross-entropy is this op applied to log_softmax(logits).
     """
 
@@ -639,7 +643,10 @@ class NllLoss(Function):
         self.total = self.weights.sum()
         if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
             return np.array(np.nan, dtype=x.dtype)
-        return _reduce(-x[self.index] * self.weights, self.reduction, self.total)
+        picked = x[self.index]
+        if not kept.all():  # an ignored sample's x never enters the loss (0 · NaN would be NaN)
+            picked = np.where(kept, picked, 0)
+        return _reduce(-picked * self.weights, self.reduction, self.total)
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=self.weights.dtype)

@@ -8,16 +8,20 @@
     tinygrad-edu page                        step through backward in a browser
 
 Each sub-command is an ``add_*_command`` (its arguments) and a ``run_*`` (its
-work, through the public API). ``main`` returns the exit code: 0 ok, 1 a slide
-value not reproduced (tour), 2 a usage error (argparse prints the usage line and
-one error line).
+work, through the public API). ``main`` returns the exit code, for every command:
+0 done (a run that diverges is a result: it says so and exits 0); 1 the check ran
+and found something wrong (a slide value not reproduced, a derivative that
+disagrees with finite differences); 2 a usage or I/O error, in one line on stderr
+(argparse prints the usage line first), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import tinygrad_edu as tg
@@ -34,12 +38,25 @@ DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
 
 # ---------------------------------------------------------------- argument types
 # Each raises ArgumentTypeError, which argparse turns into its usage line and one error line.
+# The bounds keep every run finite in time and memory (a 21-digit --epochs, a hidden layer
+# of 2·10⁹ units) and every number finite (x⁴ of 1e308 overflows); each --help states them.
+
+MAX_EPOCHS = 10**6
+MAX_HIDDEN = 4096
+MAX_COORDINATE = 1e6  # |--start| and |--points|
+MAX_LEARNING_RATE = 10.0
+MAX_SEED = 2**32 - 1
+MOMENTUM_BOUNDS = "0 ≤ γ < 1"
+
 
 def float_argument(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
 
 
 def int_argument(text: str) -> int:
@@ -49,41 +66,33 @@ def int_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
-def positive_float(text: str) -> float:
-    value = float_argument(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
+def bounded(parse: Callable[[str], float], inside: Callable[[float], bool], bounds: str) -> Callable[[str], float]:
+    """An argparse type: ``parse`` the text, then require ``inside(value)``, else say ``bounds``."""
+    def argument(text: str) -> float:
+        value = parse(text)
+        if not inside(value):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+    return argument
 
 
-def momentum_float(text: str) -> float:
-    value = float_argument(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1): a momentum of 1 or more never forgets, got {text}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    value = int_argument(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def seed_int(text: str) -> int:
-    value = int_argument(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+learning_rate = bounded(float_argument, lambda lr: 0 < lr <= MAX_LEARNING_RATE, f"in (0, {MAX_LEARNING_RATE:g}]")
+momentum_float = bounded(float_argument, lambda gamma: 0 <= gamma < 1, "in [0, 1)")
+coordinate = bounded(float_argument, lambda x: abs(x) <= MAX_COORDINATE,
+                     f"between -{MAX_COORDINATE:,.0f} and {MAX_COORDINATE:,.0f}")
+epochs_int = bounded(int_argument, lambda n: 1 <= n <= MAX_EPOCHS, f"from 1 to {MAX_EPOCHS:,}")
+hidden_int = bounded(int_argument, lambda n: 1 <= n <= MAX_HIDDEN, f"from 1 to {MAX_HIDDEN:,}")
+seed_int = bounded(int_argument, lambda n: 0 <= n <= MAX_SEED, f"from 0 to {MAX_SEED:,}")
 
 
 def add_step_arguments(command: argparse.ArgumentParser, lr: float, momentum: float | None, momentum_help: str,
                        epochs: int) -> None:
     """``--lr``, ``--momentum`` and ``--epochs``, which optimize and train-iris both take."""
-    command.add_argument("--lr", type=positive_float, default=lr, help=f"learning rate η (default: {lr})")
+    command.add_argument("--lr", type=learning_rate, default=lr,
+                         help=f"learning rate η, 0 < η ≤ {MAX_LEARNING_RATE:g} (default: {lr})")
     command.add_argument("--momentum", type=momentum_float, default=momentum, help=momentum_help)
-    command.add_argument("--epochs", type=positive_int, default=epochs,
-                         help=f"number of epochs, one step each (default: {epochs})")
+    command.add_argument("--epochs", type=epochs_int, default=epochs,
+                         help=f"number of epochs, one step each, 1 to {MAX_EPOCHS:,} (default: {epochs})")
 
 
 # ---------------------------------------------------------------- tour
@@ -126,11 +135,11 @@ def add_optimize_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--rule", required=True, choices=tuple(descent.RULES),
                          help="gd: x ← x − ηg; momentum: v ← γv + ηg, x ← x − v; "
                               "nesterov: v ← γv − ηg(x + γv), x ← x + v")
-    add_step_arguments(command, descent.LEARNING_RATE, None, "γ, for momentum and nesterov only (default: "
-                       + ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items()) + ")",
-                       descent.EPOCHS)
-    command.add_argument("--start", type=float_argument, default=descent.START,
-                         help=f"starting point x₀ (default: {descent.START})")
+    defaults = ", ".join(f"{value} for {rule}" for rule, value in DEFAULT_MOMENTUM.items())
+    add_step_arguments(command, descent.LEARNING_RATE, None,
+                       f"γ, {MOMENTUM_BOUNDS}, for momentum and nesterov only (default: {defaults})", descent.EPOCHS)
+    command.add_argument("--start", type=coordinate, default=descent.START,
+                         help=f"starting point x₀, |x₀| ≤ {MAX_COORDINATE:,.0f} (default: {descent.START})")
     command.add_argument("--objective", choices=tuple(OBJECTIVES), default="quartic-slide",
                          help="parabola: x²; quartic: x⁴ + x³ − 2x² − 2x + 2 with autograd's derivative; "
                               "quartic-slide: the same with the slide's derivative (default)")
@@ -143,7 +152,8 @@ def run_optimize(args: argparse.Namespace) -> int:
     momentum = DEFAULT_MOMENTUM.get(args.rule, 0.0) if args.momentum is None else args.momentum
     objective, objective_text, derivative, derivative_text = OBJECTIVES[args.objective]
     settings = f"x₀ = {args.start}, η = {args.lr}" + (f", γ = {momentum}" if args.rule != "gd" else "")
-    print(f"{descent.RULES[args.rule].capitalize()} on f(x) = {objective_text} with {derivative_text}")
+    rule = descent.RULES[args.rule]
+    print(f"{rule[0].upper()}{rule[1:]} on f(x) = {objective_text} with {derivative_text}")
     print(f"{settings}, {args.epochs} epochs")
     result = descent.run(args.rule, objective, derivative, start=args.start, lr=args.lr, momentum=momentum,
                         epochs=args.epochs)
@@ -160,13 +170,15 @@ def add_train_iris_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "train-iris", help="train the Iris MLP and print test accuracy and the confusion matrix",
         description="Train an MLP 4-hidden-3 (Tanh) on 120 Iris flowers with CrossEntropyLoss and SGD with "
-                    "momentum, one full-batch step an epoch, then test it on the other 30.")
-    add_step_arguments(command, iris.LEARNING_RATE, iris.MOMENTUM, f"SGD momentum (default: {iris.MOMENTUM})",
+                    "momentum, one full-batch step an epoch, then test it on the other 30; stop with "
+                    "'diverged at epoch N' if the loss becomes inf or NaN.")
+    add_step_arguments(command, iris.LEARNING_RATE, iris.MOMENTUM,
+                       f"SGD momentum γ, {MOMENTUM_BOUNDS} (default: {iris.MOMENTUM})",
                        iris.EPOCHS)
-    command.add_argument("--hidden", type=positive_int, default=iris.HIDDEN,
-                         help=f"hidden units (default: {iris.HIDDEN})")
+    command.add_argument("--hidden", type=hidden_int, default=iris.HIDDEN,
+                         help=f"hidden units, 1 to {MAX_HIDDEN:,} (default: {iris.HIDDEN})")
     command.add_argument("--seed", type=seed_int, default=0,
-                         help="picks the train/test split and the initial weights (default: 0)")
+                         help=f"picks the train/test split and the initial weights, 0 to {MAX_SEED:,} (default: 0)")
     command.set_defaults(run=run_train_iris)
 
 
@@ -181,6 +193,9 @@ def run_train_iris(args: argparse.Namespace) -> int:
 
     result = iris.train_iris(args.epochs, args.hidden, args.lr, args.momentum, args.seed, on_epoch=show)
     progress.close()
+    if result.diverged_at is not None:  # a result, not an error: the learning rate is too large
+        print(f"diverged at epoch {result.diverged_at}: loss = {result.losses[-1]}")
+        return 0
     print(f"test accuracy: {result.correct}/{len(result.test_labels)} = {result.test_accuracy:.4f}")
     print("confusion matrix (rows: true species, columns: predicted):")
     print(iris.format_confusion(result))
@@ -194,9 +209,11 @@ def add_check_derivative_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "check-derivative", help="check the slide's derivative of the quartic against finite differences",
         description="Run check_derivative on f(x) = x⁴ + x³ − 2x² − 2x + 2 and the slide's f'(x) = 4x³ + 3x² − 4x, "
-                    "printing each point where they disagree.")
-    command.add_argument("--points", nargs="+", type=float_argument, default=list(DEFAULT_POINTS), metavar="X",
-                         help="where to check (default: " + " ".join(f"{x:g}" for x in DEFAULT_POINTS) + ")")
+                    "printing each point where they disagree. Exit code 0 if they agree at every point, "
+                    "1 if they disagree at one or more.")
+    command.add_argument("--points", nargs="+", type=coordinate, default=list(DEFAULT_POINTS), metavar="X",
+                         help=f"where to check, each |X| ≤ {MAX_COORDINATE:,.0f} (default: "
+                              + " ".join(f"{x:g}" for x in DEFAULT_POINTS) + ")")
     command.set_defaults(run=run_check_derivative)
 
 
@@ -210,7 +227,7 @@ def run_check_derivative(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(mismatches)} of {len(args.points)} points disagree. d/dx(x⁴ + x³ − 2x² − 2x + 2) = "
           "4x³ + 3x² − 4x − 2: the slide's derivative drops the −2 of −2x.")
-    return 0
+    return 1  # the check ran and found the derivative wrong
 
 
 # ---------------------------------------------------------------- graph and page (their owners' sections)
@@ -286,3 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         # otherwise print one more traceback when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:  # a file that cannot be written or read: one line, as argparse's errors
+        command = f"{parser.prog} {args.command}" if args.command else parser.prog
+        print(f"{command}: error: {error}", file=sys.stderr)
+        return 2

@@ -24,7 +24,8 @@ START = -2.0
 LEARNING_RATE = 0.1
 EPOCHS = 20
 # A loss above a million, on a curve that starts near 2, means the steps run away;
-# going on only overflows float64 a few epochs later.
+# going on only overflows float64 a few epochs later. A run that starts higher than
+# that diverges only once it climbs above its own start.
 DIVERGENCE_LIMIT = 1e6
 RULES = {"gd": "gradient descent", "momentum": "GD with momentum", "nesterov": "Nesterov momentum"}
 # What the pictures' titles say a run followed.
@@ -94,7 +95,8 @@ def make_optimizer(rule: str, params: list, lr: float, momentum: float) -> optim
 def run(rule: str, objective: Callable, derivative: Callable | None = None, start: float = START,
         lr: float = LEARNING_RATE, momentum: float = 0.0, epochs: int = EPOCHS,
         limit: float = DIVERGENCE_LIMIT) -> Run:
-    """Optimise ``objective`` from ``start``; stop early when |f(x)| exceeds ``limit`` or overflows.
+    """Optimise ``objective`` from ``start``; stop early when f(x) overflows, or when |f(x)| exceeds
+    both ``limit`` and |f(start)|.
 
     ``derivative`` (a function of a float) sets the gradient by hand, as the
     slides do; None takes the true one from autograd. The gradient is always
@@ -113,6 +115,7 @@ def run(rule: str, objective: Callable, derivative: Callable | None = None, star
         return loss
 
     result = Run(rule, [start], [float(objective(start))])
+    limit = max(limit, abs(result.scores[0]))
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, not warned about
         for epoch in range(epochs):
             optimizer.step(closure)

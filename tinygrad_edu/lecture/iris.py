@@ -12,6 +12,7 @@ accuracy, but the bounded, smooth hidden units over-fit a little less.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ class IrisResult:
     test_labels: np.ndarray
     test_predictions: np.ndarray
     losses: list = field(default_factory=list)
+    diverged_at: int | None = None  # the epoch (from 1) whose loss was inf or NaN; training stopped there
 
     @property
     def correct(self) -> int:
@@ -76,6 +78,9 @@ def train_iris(epochs: int = EPOCHS, hidden: int = HIDDEN, lr: float = LEARNING_
     Each epoch minimises the mean cross-entropy L = −(1/N) Σᵢ log softmax(f(xᵢ))[yᵢ]
     over the training rows by one step of SGD with momentum:
     b ← γ·b + ∇L,  θ ← θ − η·b.
+
+    A loss of inf or NaN (a learning rate far too large) stops training at that
+    epoch, recorded in ``diverged_at``: every step after it would only compute NaN.
     """
     x_train, y_train, x_test, y_test, class_names = iris_split(seed=seed)
     manual_seed(seed)
@@ -83,18 +88,29 @@ def train_iris(epochs: int = EPOCHS, hidden: int = HIDDEN, lr: float = LEARNING_
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     inputs, targets = Value(x_train, dtype=np.float32), Value(y_train)
-    losses = []
+    losses: list = []
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected in _train, not warned about
+        diverged_at = _train(model, loss_fn, optimizer, inputs, targets, y_train, epochs, losses, on_epoch)
+        predictions = predict(model, x_test)
+    return IrisResult(model, class_names, y_test, predictions, losses, diverged_at)
+
+
+def _train(model: nn.Module, loss_fn: nn.Module, optimizer: optim.Optimizer, inputs: Value, targets: Value,
+           labels: np.ndarray, epochs: int, losses: list, on_epoch: Callable | None) -> int | None:
+    """The training loop: appends each epoch's loss to ``losses``; returns the epoch that diverged, or None."""
     for epoch in range(epochs):
         optimizer.zero_grad()
         logits = model(inputs)
         loss = loss_fn(logits, targets)
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            return epoch + 1
         loss.backward()
         optimizer.step()
-        losses.append(loss.item())
         if on_epoch is not None:
-            accuracy = float((logits.data.argmax(axis=-1) == y_train).mean())  # before this epoch's step
+            accuracy = float((logits.data.argmax(axis=-1) == labels).mean())  # before this epoch's step
             on_epoch(EpochReport(epoch + 1, epochs, losses[-1], accuracy))
-    return IrisResult(model, class_names, y_test, predict(model, x_test), losses)
+    return None
 
 
 def format_confusion(result: IrisResult) -> str:

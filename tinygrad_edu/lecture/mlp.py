@@ -1,6 +1,6 @@
 """Part 1 of the lecture, "Multilayer Perceptron", computed with the public API.
 
-Two networks appear in the deck (see NOTES.md, inconsistency 3): the summary
+Two networks appear in the deck (see docs/slides.md, erratum 3): the summary
 slide shows Linear(2, 2) → Linear(2, 2) → Sigmoid (12 parameters), while the
 forward, backward and SGD slides compute Linear(2, 2) → Linear(2, 1) → Sigmoid
 with every weight and bias 0.1, x = [1, 2] and target y = 0. ``summary_model``

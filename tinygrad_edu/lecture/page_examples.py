@@ -1,6 +1,6 @@
 """The two graphs ``python -m tinygrad_edu page`` can step through.
 
-``slide`` is the lecture's 2-2-1 network with BCE (NOTES.md, part 1);
+``slide`` is the lecture's 2-2-1 network with BCE (docs/slides.md, part 1);
 ``iris-step`` is one Iris mini-batch through a 4-16-3 MLP with cross-entropy.
 Forward hooks give the layers' outputs the names a lecture uses (h, z, ŷ), so
 the page says dL/dŷ instead of dL/dv11.

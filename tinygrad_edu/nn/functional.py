@@ -17,6 +17,7 @@ from .. import ops
 from ..value import Value, apply
 from .loss_arguments import (
     apply_reduction,
+    check_ignore_index,
     check_input,
     check_probabilities,
     check_reduction,
@@ -96,6 +97,7 @@ def cross_entropy(input: Value, target: Any, weight: Any = None, ignore_index: i
     Without ``weight`` every wᵢ is 1.
     """
     check_reduction("CrossEntropyLoss", reduction)
+    check_ignore_index("CrossEntropyLoss", ignore_index)
     check_input("CrossEntropyLoss", input)
     weight = class_weight("CrossEntropyLoss", input, weight)
     target = class_target("CrossEntropyLoss", input, target, ignore_index)
@@ -112,6 +114,7 @@ def nll_loss(input: Value, target: Any, weight: Any = None, ignore_index: int = 
              reduction: str = "mean") -> Value:
     """Negative log-likelihood −w_c x_c of log-probabilities x (classes on axis 1) against class indices c."""
     check_reduction("NLLLoss", reduction)
+    check_ignore_index("NLLLoss", ignore_index)
     check_input("NLLLoss", input)
     weight = class_weight("NLLLoss", input, weight)
     target = class_target("NLLLoss", input, target, ignore_index, probabilities=False)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..value import Value
 from . import functional as F
-from .loss_arguments import check_reduction
+from .loss_arguments import check_class_weight, check_ignore_index, check_reduction
 from .module import Module
 
 
@@ -47,7 +45,9 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(reduction)
-        self.weight = None if weight is None else np.array(weight.data if isinstance(weight, Value) else weight)
+        check_ignore_index(type(self).__name__, ignore_index)
+        weight = check_class_weight(type(self).__name__, weight)
+        self.weight = None if weight is None else weight.copy()  # the caller's array may change later
         self.ignore_index = ignore_index
 
 

@@ -30,11 +30,42 @@ def check_input(loss: str, input: Any) -> None:
         raise TypeError(f"{loss}: input must be a floating-point Value, got {kind}")
 
 
+def as_target(loss: str, target: Any, dtype: Any = None) -> Value:
+    """``target`` as a Value (a Value target is returned as it is, keeping its graph)."""
+    if isinstance(target, Value):
+        return target
+    try:
+        return Value(np.asarray(target), dtype=dtype)
+    except (TypeError, ValueError):  # None, a string, a ragged list, …
+        sequence = isinstance(target, (list, tuple))
+        what = "a ragged or non-numeric sequence" if sequence else f"{type(target).__name__} {target!r}"
+        raise TypeError(f"{loss}: target must be numbers (an array, a list or a Value), got {what}") from None
+
+
+def check_ignore_index(loss: str, ignore_index: Any) -> None:
+    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, (bool, np.bool_)):
+        raise TypeError(f"{loss}: ignore_index must be an int (a class index never to count, default -100), "
+                        f"got {ignore_index!r}")
+
+
+def check_class_weight(loss: str, weight: Any) -> np.ndarray | None:
+    """``weight`` as None or a 1-D numpy array of real numbers (its length is checked against the input's classes)."""
+    if weight is None:
+        return None
+    try:
+        weight = np.asarray(weight.data if isinstance(weight, Value) else weight)
+    except ValueError:  # a ragged list
+        weight = np.array(None)
+    if weight.dtype.kind not in "biuf" or weight.ndim != 1:
+        raise ValueError(f"{loss}: weight must be None or one number per class, a 1-D array of shape (C,), "
+                         f"got shape {weight.shape} and dtype {weight.dtype}")
+    return weight
+
+
 def same_shape_target(loss: str, input: Value, target: Any) -> Value:
     """``target`` as a Value of ``input``'s dtype and shape (a Value target keeps its graph)."""
-    if not isinstance(target, Value):
-        target = Value(np.asarray(target), dtype=input.dtype)
-    elif target.dtype != input.dtype:
+    target = as_target(loss, target, input.dtype)
+    if target.dtype != input.dtype:
         target = target.to(input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"{loss}: target shape {target.shape} differs from input shape {input.shape}; "
@@ -61,9 +92,9 @@ def class_weight(loss: str, input: Value, weight: Any) -> np.ndarray | None:
     """``weight`` as None or a numpy array of one weight per class, in ``input``'s dtype."""
     if weight is None:
         return None
-    weight = np.asarray(weight.data if isinstance(weight, Value) else weight)
+    weight = check_class_weight(loss, weight)
     classes = input.shape[min(1, input.ndim - 1)] if input.ndim else 0
-    if weight.dtype.kind not in "fiu" or weight.shape != (classes,):
+    if weight.shape != (classes,):
         raise ValueError(f"{loss}: weight must hold one number per class, shape ({classes},), "
                          f"got shape {weight.shape} and dtype {weight.dtype} for input of shape {input.shape}")
     return weight.astype(input.dtype)
@@ -74,8 +105,7 @@ def class_target(loss: str, input: Value, target: Any, ignore_index: int, probab
     (if ``probabilities``) floating class probabilities of input's shape (cast to input's dtype)."""
     if input.ndim == 0:
         raise ValueError(f"{loss}: input must hold scores over classes ((C,) or (N, C, …)), got a scalar")
-    if not isinstance(target, Value):
-        target = Value(np.asarray(target))
+    target = as_target(loss, target)
     class_axis = min(1, input.ndim - 1)
     classes, batch = input.shape[class_axis], input.shape[:class_axis] + input.shape[class_axis + 1:]
     if target.dtype.kind in "iu" and target.shape == batch:

@@ -14,7 +14,7 @@ prefix, which gives PyTorch's names ``0.weight``, ``0.bias``, ``1.weight``.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -169,10 +169,19 @@ class Module:
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy ``state_dict``'s arrays into the parameters of the same names.
 
-        Everything is checked before anything is copied, so on an error (a wrong
-        shape, or with ``strict`` a missing or unexpected key) the model is left
-        exactly as it was and the RuntimeError lists every problem.
+        Everything is checked before anything is copied, so on an error the model
+        is left exactly as it was: a TypeError names an array that is not real
+        numbers (object or complex: NaN or a dropped imaginary part would load
+        silently), and a RuntimeError, as in PyTorch, lists every wrong shape and,
+        with ``strict``, every missing or unexpected key.
+
+        Each array is written into its parameter's data in place, which bumps the
+        parameter's version: a graph built before the load cannot then be
+        back-propagated with the new numbers by mistake.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: state_dict must be a dict of name → array, "
+                            f"got {type(state_dict).__name__}")
         own = OrderedDict(self.named_parameters())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
@@ -184,7 +193,12 @@ class Module:
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, array in arrays.items():
-            own[name].data = array
+            parameter = own[name]
+            if parameter.data.flags.writeable:
+                parameter.data[...] = array
+            else:  # a read-only array the user assigned to .data: replace it (writing would fail half-way)
+                parameter.data = array
+            parameter._version += 1
         return IncompatibleKeys(missing, unexpected)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -243,16 +257,31 @@ def _indent(text: str) -> str:
 
 
 def _check_loadable(own: OrderedDict, state_dict: dict) -> tuple[list, dict]:
-    """The shape problems of ``state_dict`` against ``own``, and the arrays to copy, cast to each parameter's dtype."""
+    """The shape problems of ``state_dict`` against ``own``, and the arrays to copy, cast to each parameter's dtype.
+
+    An entry that is not an array of real numbers raises TypeError at once, naming its key.
+    """
     problems, arrays = [], {}
     for name, parameter in own.items():
         if name not in state_dict:
             continue
-        given = state_dict[name]
-        given = np.asarray(given.data if isinstance(given, Value) else given)
+        given = _real_array(name, state_dict[name])
         if given.shape != parameter.shape:
             problems.append(f"size mismatch for {name}: copying a param with shape {given.shape} from checkpoint, "
                             f"the shape in current model is {parameter.shape}.")
         else:
-            arrays[name] = given.astype(parameter.dtype)  # astype copies: the model never shares the caller's array
+            arrays[name] = given.astype(parameter.dtype)
     return problems, arrays
+
+
+def _real_array(name: str, given: Any) -> np.ndarray:
+    """``given`` (an array, a Value or a nested list) as a numpy array of bools, integers or floats."""
+    try:
+        array = np.asarray(given.data if isinstance(given, Value) else given)
+    except ValueError:  # a ragged list
+        array = None
+    if array is None or array.dtype.kind not in "biuf":
+        what = "a ragged sequence" if array is None else f"dtype {array.dtype}"
+        raise TypeError(f"load_state_dict: state_dict[{name!r}] must be an array of real numbers "
+                        f"(bool, integer or float), got {what}")
+    return array

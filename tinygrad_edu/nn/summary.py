@@ -90,8 +90,14 @@ def summary(model: Module, input_size: tuple, batch_size: int = -1) -> SummaryRe
     The slide's call is ``summary(nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2), nn.Sigmoid()), (1, 2))``.
     A model without parameters prints its table here; torchsummary 1.5.1 crashes on one.
     """
-    if not isinstance(input_size, (tuple, list)) or not all(isinstance(n, int) for n in input_size):
-        raise TypeError(f"summary: input_size must be one shape, a tuple of ints such as (1, 2), got {input_size!r}")
+    if not isinstance(model, Module):
+        raise TypeError(f"summary: model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(input_size, (tuple, list)) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in input_size):
+        raise TypeError(f"summary: input_size must be one shape, a tuple of ints ≥ 0 such as (1, 2), "
+                        f"got {input_size!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        raise TypeError(f"summary: batch_size must be an int (torchsummary prints -1), got {batch_size!r}")
     rows = _run_with_hooks(model, tuple(input_size), batch_size)
     result = _totals(rows, input_size, batch_size)
     print(result)
