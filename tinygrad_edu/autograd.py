@@ -7,72 +7,10 @@ contributed) before it is passed on to the node's inputs.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations record the graph: True unless inside ``no_grad()``."""
-    return _grad_enabled
-
-
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off.
-
-    Nests, and restores the previous state even when the body raises.
-    """
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self._previous = True
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc_info) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
-
-    def __call__(self, function):
-        mode = self.mode
-
-        @functools.wraps(function)
-        def with_grad_mode(*args, **kwargs):
-            with set_grad_enabled(mode):  # a fresh context per call, so recursion and threads nest
-                return function(*args, **kwargs)
-        return with_grad_mode
-
-
-class no_grad(set_grad_enabled):
-    """Build no graph: for evaluation and for parameter updates, which must not
-    become part of the next step's graph. As in PyTorch, ``with no_grad():``,
-    ``@no_grad()`` and ``@no_grad`` all work.
-    """
-
-    def __new__(cls, function=None):
-        # ``@no_grad`` without parentheses passes the function straight in.
-        instance = super().__new__(cls)
-        return instance if function is None else set_grad_enabled(False)(function)
-
-    def __init__(self, function=None) -> None:
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph even inside ``no_grad``: an optimizer's ``step(closure)``
-    uses it so that the closure's ``backward()`` works wherever step is called."""
-
-    def __new__(cls, function=None):
-        instance = super().__new__(cls)
-        return instance if function is None else set_grad_enabled(True)(function)
-
-    def __init__(self, function=None) -> None:
-        super().__init__(True)
+# Grad mode has a module of its own; its names are part of autograd's, as in torch.autograd.
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 
 def topological_order(root) -> list:
