@@ -14,7 +14,8 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  
 
 
 def topological_order(root) -> list:
-    """Every Value that ``root`` depends on and that requires grad, inputs before outputs.
+    """Every Value that ``root`` depends on through inputs that required grad when recorded,
+    inputs before outputs.
 
     A depth-first search with an explicit stack instead of recursion, so that a
     chain of a million operations does not hit Python's recursion limit. A node
@@ -39,8 +40,10 @@ def topological_order(root) -> list:
             continue
         seen.add(node)
         if node._op is not None:
-            for parent in node._op.parents:
-                if parent._requires_grad and parent not in seen:
+            # What the operation recorded, not today's flag: an input that had no
+            # requires_grad then gets no gradient now (PyTorch's rule, too).
+            for parent, needed in zip(node._op.parents, node._op.needs_input_grad, strict=True):
+                if needed and parent not in seen:
                     stack.append(parent)
     return order
 
@@ -71,7 +74,7 @@ def backward(root, grad: np.ndarray) -> None:
         # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
         # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
         node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
-        for parent, parent_grad in zip(op.parents, op.backward(grad), strict=True):
-            if parent_grad is None or not parent._requires_grad:
+        for parent, parent_grad, needed in zip(op.parents, op.backward(grad), op.needs_input_grad, strict=True):
+            if parent_grad is None or not needed:
                 continue
             pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad

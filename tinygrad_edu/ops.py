@@ -289,7 +289,12 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, grad):
-        return (grad * (self.x > 0),)
+        # Chosen, not multiplied by the mask: where relu is flat, an infinite upstream
+        # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
+        x = self.x
+        if type(x) is not np.ndarray:  # a 0-d Value's numpy scalar (see value.apply): a branch is cheapest
+            return (grad if x > 0 else grad.dtype.type(0),)
+        return (np.where(x > 0, grad, 0),)
 
 
 class Sigmoid(Function):
@@ -386,9 +391,14 @@ class Mean(Function):
 
 
 class Max(Function):
-    """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1 for the arg-max element, else 0.
+    """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
+    equal to the maximum, else 0.
 
-    When several elements tie, the first (numpy's ``argmax``) takes the whole gradient.
+    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
+    PyTorch's values *and* indices, and its gradient goes to the index alone:
+    the first of the tied elements, which is numpy's ``argmax`` here too.
+    When the maximum is NaN, the NaN elements share the gradient, as in PyTorch.
     """
 
     __slots__ = ("axis", "keepdims", "x_shape", "index")
@@ -398,23 +408,23 @@ class Max(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.x_shape = x.shape
+        self.x_shape = np.shape(x)
         if self.axis is None:
-            self.index = np.argmax(x)
-            out = x.reshape(-1)[self.index]
+            out = x.max()
+            self.index = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
             return np.reshape(out, (1,) * x.ndim) if self.keepdims else np.asarray(out)
         self.index = np.argmax(x, axis=self.axis, keepdims=True)
         out = np.take_along_axis(x, self.index, axis=self.axis)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
+        if self.axis is None:  # np.where, not mask·grad: an infinite grad must not make ∞·0 = nan
+            share = np.reshape(grad, ()) / np.count_nonzero(self.index)
+            return (np.where(self.index, share, 0).astype(grad.dtype, copy=False),)
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if self.axis is None:
-            dx.reshape(-1)[self.index] = np.reshape(grad, ())
-        else:
-            if not self.keepdims:
-                grad = np.expand_dims(grad, self.axis)
-            np.put_along_axis(dx, self.index, grad, axis=self.axis)
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self.axis)
+        np.put_along_axis(dx, self.index, grad, axis=self.axis)
         return (dx,)
 
 
