@@ -48,6 +48,30 @@ def topological_order(root) -> list:
     return order
 
 
+def check_versions(node, op) -> None:
+    """Raise if a Value whose data ``op.backward`` reads was changed in place after ``op`` was recorded.
+
+    Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
+    optimizers' steps), and ``op.versions`` holds its inputs' versions from when
+    it was recorded; an output is born at version 0. The gradient of an input
+    that does not require grad is not computed, so what only it reads may change.
+    """
+    for needed, reads in zip(op.needs_input_grad, op.saved, strict=True):
+        if not needed:
+            continue
+        for position in reads:
+            value = node if position < 0 else op.parents[position]
+            expected = 0 if position < 0 else op.versions[position]
+            if value._version != expected:
+                role = "output" if position < 0 else f"input {position + 1}"
+                name = f" {value.name!r}" if value.name else ""
+                raise RuntimeError(
+                    f"backward: one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: the {role} of {op.name}, a Value{name} of shape {value.shape} and dtype "
+                    f"{value.dtype}, is at version {value._version}, expected version {expected}. Compute the "
+                    f"graph again after changing it, or change a copy (x = x + 1 instead of x += 1)")
+
+
 def backward(root, grad: np.ndarray) -> None:
     """Propagate ``grad = dL/droot`` to every node ``root`` depends on.
 
@@ -71,6 +95,13 @@ def backward(root, grad: np.ndarray) -> None:
         if op is None:
             node._accumulate_grad(grad)
             continue
+        # The versions now against those recorded, inline: this runs for every node, and
+        # almost always nothing has changed (check_versions then finds what has, and raises).
+        if op.saved:
+            first, second = op._first_input, op._second_input
+            last = first if second is None else second  # value.apply records (first, last) likewise
+            if node._version or op.versions != (first._version, last._version):
+                check_versions(node, op)
         # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
         # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
         node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)

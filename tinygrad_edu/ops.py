@@ -74,9 +74,17 @@ class Function:
     # run while a big graph is being built, and without the tuple an operation keeps
     # two (its Function and its output Value) instead of three. On
     # benchmarks/scalar.py that cut the collector's time by a third.
-    __slots__ = ("_first_input", "_second_input", "needs_input_grad")
+    __slots__ = ("_first_input", "_second_input", "needs_input_grad", "versions")
 
     name = "function"  # the label graphs and traces show
+
+    # What ``backward`` reads of the Values' data (PyTorch's saved tensors): for the
+    # gradient of each input, the inputs it reads (by position; -1 is the output).
+    # Mul's gradient for a is grad·b, so ``saved = ((1,), (0,))``. When a Value that
+    # is read has been changed in place since the operation was recorded, backward
+    # would compute with the new numbers; ``autograd.check_versions`` refuses that,
+    # comparing with the ``versions`` value.apply records (inputs' ``_version``).
+    saved: tuple = ()
 
     @property
     def parents(self) -> tuple:
@@ -133,6 +141,7 @@ class Mul(Function):
 
     __slots__ = ("a", "b")
     name = "mul"
+    saved = ((1,), (0,))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -147,6 +156,7 @@ class Div(Function):
 
     __slots__ = ("b", "out", "a_shape")
     name = "div"
+    saved = ((1,), (1, -1))
 
     def forward(self, a, b):
         self.a_shape, self.b = a.shape, b
@@ -184,6 +194,7 @@ class Pow(Function):
 
     __slots__ = ("a", "b", "out")
     name = "pow"
+    saved = ((0, 1), (0, 1, -1))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -215,6 +226,7 @@ class MatMul(Function):
 
     __slots__ = ("a", "b")
     name = "matmul"
+    saved = ((1,), (0,))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -251,6 +263,7 @@ class Exp(Function):
 
     __slots__ = ("out",)
     name = "exp"
+    saved = ((-1,),)
 
     def forward(self, x):
         self.out = np.exp(x)
@@ -265,6 +278,7 @@ class Log(Function):
 
     __slots__ = ("x",)
     name = "log"
+    saved = ((0,),)
 
     def forward(self, x):
         self.x = x
@@ -278,23 +292,25 @@ class Relu(Function):
     """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
 
     At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
-    which the strict ``x > 0`` gives.
+    which the strict ``x > 0`` gives. x > 0 exactly where out > 0, so backward
+    reads the output, as PyTorch's does.
     """
 
-    __slots__ = ("x",)
+    __slots__ = ("out",)
     name = "relu"
+    saved = ((-1,),)
 
     def forward(self, x):
-        self.x = x
-        return np.maximum(x, 0)
+        self.out = np.maximum(x, 0)
+        return self.out
 
     def backward(self, grad):
         # Chosen, not multiplied by the mask: where relu is flat, an infinite upstream
         # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
-        x = self.x
-        if type(x) is not np.ndarray:  # a 0-d Value's numpy scalar (see value.apply): a branch is cheapest
-            return (grad if x > 0 else grad.dtype.type(0),)
-        return (np.where(x > 0, grad, 0),)
+        out = self.out
+        if type(out) is not np.ndarray:  # a 0-d Value's numpy scalar (see value.apply): a branch is cheapest
+            return (grad if out > 0 else grad.dtype.type(0),)
+        return (np.where(out > 0, grad, 0),)
 
 
 class Sigmoid(Function):
@@ -306,6 +322,7 @@ class Sigmoid(Function):
 
     __slots__ = ("out",)
     name = "sigmoid"
+    saved = ((-1,),)
 
     def forward(self, x):
         e = np.exp(-np.abs(x))
@@ -321,6 +338,7 @@ class Tanh(Function):
 
     __slots__ = ("out",)
     name = "tanh"
+    saved = ((-1,),)
 
     def forward(self, x):
         self.out = np.tanh(x)
@@ -503,6 +521,7 @@ class LogSoftmax(Function):
 
     __slots__ = ("axis", "out")
     name = "log_softmax"
+    saved = ((-1,),)
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -521,6 +540,7 @@ class Softmax(Function):
 
     __slots__ = ("axis", "out")
     name = "softmax"
+    saved = ((-1,),)
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -573,6 +593,7 @@ class BinaryCrossEntropy(Function):
 
     __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
     name = "binary_cross_entropy"
+    saved = ((0, 1), ())
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction

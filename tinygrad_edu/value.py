@@ -27,6 +27,10 @@ _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dt
                   "b": np.dtype(np.bool_)}
 
 
+# PyTorch's dtype categories, by numpy's dtype kind: bool < integer < float.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
     if isinstance(data, Value):
@@ -109,6 +113,7 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
         return _from_op(data, None)
     op.parents = inputs
     op.needs_input_grad = needs_input_grad
+    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
     return _from_op(data, op)
 
 
@@ -263,6 +268,48 @@ class Value:
     def __matmul__(self, other): return apply(ops.MatMul(), self, _lift(other, self))
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
     def __neg__(self): return apply(ops.Neg(), self)
+
+    # ------------------------------------------------------------ in place
+
+    def _in_place(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
+        """``self symbol= other``: the result written into ``self.data`` (the same array), as PyTorch's ``add_``.
+
+        PyTorch's rules: outside ``no_grad``, a leaf that requires grad refuses
+        (its old value is what its gradient is for); inside, the change is
+        allowed, and ``self`` stays the same object with its flag and its grad.
+        Unlike PyTorch, a non-leaf in a graph also refuses outside ``no_grad``
+        (and so does ``x += w`` with a ``w`` that requires grad): the graph's
+        nodes are the Values themselves, so ``self`` cannot both stay the input
+        its consumers recorded and become a new operation's output; ``h = h + 1``
+        makes a new Value and records it. Each change bumps ``_version``, so
+        that a recorded operation that read the old data refuses to go
+        backward (autograd.check_versions). The result must fit ``self``'s
+        shape, and its dtype must not need a wider kind than ``self``'s
+        (an int Value cannot take ``+= 0.5``), as in PyTorch.
+        """
+        other = _lift(other, self)
+        if is_grad_enabled():
+            if self._requires_grad and self._op is None:
+                raise RuntimeError(f"{symbol}: a leaf Variable that requires grad is being used in an in-place "
+                                   f"operation. Change it inside tg.no_grad(), or write x = x {symbol[0]} y")
+            if self._requires_grad or other._requires_grad:
+                raise RuntimeError(f"{symbol}: an in-place operation on a Value in a graph is not recorded here; "
+                                   f"write h = h {symbol[0]} y, which records a new Value")
+        result = apply(operation(), self, other).data  # nothing requires grad here, or grad mode is off: no graph
+        if result.shape != self.shape:
+            raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
+                             f"{self.shape}; an in-place operation cannot change the shape")
+        if _CATEGORY[result.dtype.kind] > _CATEGORY[self.dtype.kind]:
+            raise TypeError(f"{symbol}: the result's dtype {result.dtype} cannot be cast to this Value's dtype "
+                            f"{self.dtype}; write x = x {symbol[0]} y for a new Value")
+        np.copyto(self.data, result, casting="unsafe")
+        self._version += 1
+        return self
+
+    def __iadd__(self, other): return self._in_place(ops.Add, "+=", other)
+    def __isub__(self, other): return self._in_place(ops.Sub, "-=", other)
+    def __imul__(self, other): return self._in_place(ops.Mul, "*=", other)
+    def __itruediv__(self, other): return self._in_place(ops.Div, "/=", other)
 
     def __getitem__(self, index) -> Value:
         if isinstance(index, tuple):
