@@ -4,6 +4,8 @@ and float32, and compares values, dtypes, shapes and gradients."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 
@@ -122,3 +124,139 @@ def test_an_input_given_requires_grad_after_the_operation_gets_no_gradient(dtype
     assert_same_grad(a, ta)
     assert_same_grad(b, tb)
     assert b.grad is None
+
+
+# ---------------------------------------------------------------- item 8: indexing, reductions, dtypes
+
+INDICES = {
+    "int, slice, list": lambda x: x[0, :, [1, 2]],
+    "list, slice, int": lambda x: x[[0, 1], :, 0],
+    "slice, int, list": lambda x: x[:, 0, [1, 2]],
+    "int, list, list": lambda x: x[0, [0, 1], [1, 2]],
+    "list, int, list": lambda x: x[[0, 1], 0, [1, 2]],
+    "int, ellipsis, list": lambda x: x[0, ..., [1, 2]],
+    "none, int, slice, list": lambda x: x[None, 0, :, [1, 2]],
+    "int, none, list": lambda x: x[0, None, [1, 2]],
+    "int, slice, 2-d list": lambda x: x[0, :, [[1], [2]]],
+    "int, boolean mask": lambda x: x[1, [True, False, True]],
+    "repeated: int, slice, list": lambda x: x[1, :, [3, 3, 0]],
+    "list, slice, list": lambda x: x[[0, 1], :, [1, 2]],
+    "list, slice, int from a 0-d array": lambda x: x[[0, 1], :, np.array(2)],
+}
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("case", INDICES)
+def test_integers_mixed_with_index_arrays_index_as_in_torch(dtype, case):
+    data = np.arange(24, dtype=dtype).reshape(2, 3, 4)
+    x, t = both(data, dtype)
+    out, expected = INDICES[case](x), INDICES[case](t)
+    assert_same(out, expected)
+    seed = np.random.default_rng(0).standard_normal(expected.shape).astype(dtype)
+    out.backward(seed)
+    expected.backward(torch.tensor(seed))
+    assert_same_grad(x, t)
+
+
+def test_a_value_as_an_integer_index_is_an_integer():
+    x = tg.Value(np.zeros((2, 3, 4)))
+    assert x[tg.Value(0), :, [1, 2]].shape == tuple(torch.zeros(2, 3, 4)[torch.tensor(0), :, [1, 2]].shape)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("method", ["sum", "mean"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_an_empty_tuple_of_dims_reduces_every_axis(dtype, method, keepdims):
+    x, t = both(np.arange(6.0).reshape(2, 3), dtype)
+    out, expected = getattr(x, method)((), keepdims), getattr(t, method)((), keepdims)
+    assert_same(out, expected)
+    out.sum().backward()
+    expected.sum().backward()
+    assert_same_grad(x, t)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("method", ["sum", "mean", "softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_a_0d_value_has_the_axis_0(dtype, method, axis):
+    x, t = both(2.0, dtype)
+    out, expected = getattr(x, method)(axis), getattr(t, method)(axis)
+    assert_same(out, expected)
+    out.backward()
+    expected.backward()
+    assert_same_grad(x, t)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, axis", [((2, 0), 1), ((0, 3), 0), ((0,), 0), ((0, 3), 1)])
+def test_softmax_over_or_beside_an_empty_axis(dtype, method, shape, axis):
+    x, t = both(np.zeros(shape), dtype)
+    out, expected = getattr(x, method)(axis), getattr(t, method)(axis)
+    assert_same(out, expected)
+    out.backward(np.zeros(shape, dtype=dtype))
+    expected.backward(torch.zeros(shape, dtype=TORCH_DTYPES[np.dtype(dtype)]))
+    assert_same_grad(x, t)
+
+
+def test_sigmoid_of_bools_is_float32():
+    out, expected = tg.Value([True, False]).sigmoid(), torch.tensor([True, False]).sigmoid()
+    assert_same(out, expected)
+
+
+def pair(data, dtype):
+    """A Value and a tensor of exactly this dtype (0-d stays 0-d)."""
+    array = np.asarray(data, dtype=dtype)
+    return tg.Value(array), torch.from_numpy(array.copy())
+
+
+PROMOTIONS = [
+    # (a, a's dtype, b, b's dtype): a dimensioned operand decides within its category
+    ([1.0, 2.0], np.float32, 3.0, np.float64),
+    (3.0, np.float64, [1.0, 2.0], np.float32),
+    ([1, 2], np.int32, 3, np.int64),
+    ([1, 2], np.int8, [3, 4], np.uint8),
+    ([1, 2], np.int32, 2.5, np.float64),
+    (1.5, np.float32, 2.5, np.float64),
+    ([True, False], np.bool_, 3, np.int32),
+    ([1.0, 2.0], np.float64, [1, 2], np.int64),
+]
+
+
+@pytest.mark.parametrize("a, a_dtype, b, b_dtype, operation", [
+    (*case, operation) for case in PROMOTIONS for operation in ("add", "mul", "sub", "truediv", "pow")
+    if not (operation == "sub" and case[1] is np.bool_)  # torch refuses to subtract bools, and so do we
+])
+def test_binary_operations_promote_dtypes_as_torch(a, a_dtype, b, b_dtype, operation):
+    (x, tx), (y, ty) = pair(a, a_dtype), pair(b, b_dtype)
+    function = getattr(operator, operation)
+    assert_same(function(x, y), function(tx, ty))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint8, np.bool_, np.float32])
+@pytest.mark.parametrize("scalar", [2, 2.5, True])
+def test_python_numbers_take_the_values_dtype_unless_of_a_wider_kind(dtype, scalar):
+    x, t = pair([1, 0], dtype)
+    assert_same(x * scalar, t * scalar)
+    assert_same(scalar + x, scalar + t)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int32, np.int64, np.bool_])
+def test_integer_and_bool_sums_are_int64(dtype):
+    x, t = pair([1, 1, 0], dtype)
+    assert_same(x.sum(), t.sum())
+    assert_same(x.sum(0), t.sum(0))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("logit", [float("inf"), -float("inf"), 1000.0, -1000.0, 0.0])
+@pytest.mark.parametrize("label", [0.0, 1.0, 0.5])
+def test_bce_with_logits_at_infinite_logits_matches_torch(dtype, logit, label):
+    x, t = both([logit], dtype)
+    out = tg.nn.BCEWithLogitsLoss()(x, np.array([label], dtype=dtype))
+    expected = torch.nn.BCEWithLogitsLoss()(t, torch.tensor([label], dtype=TORCH_DTYPES[np.dtype(dtype)]))
+    assert_same(out, expected)
+    out.backward()
+    expected.backward()
+    assert_same_grad(x, t)
+    assert np.isfinite(x.grad).all()

@@ -39,10 +39,16 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes."""
-    if axis is None:
+    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes.
+
+    None and () both mean every axis, as PyTorch's ``dim=()`` does (numpy's ``axis=()``
+    reduces none); a 0-d array accepts axis 0 and -1, and they reduce nothing.
+    """
+    if axis is None or (isinstance(axis, (tuple, list)) and not axis):  # PyTorch: dim=() means all, too
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0 and all(a in (0, -1) for a in axes):  # a 0-d array has the one axis 0 (or -1), as in PyTorch
+        return ()
     for a in axes:
         if not -ndim <= a < ndim:  # a bare ``a % ndim`` would quietly reduce the wrong axis
             raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
@@ -325,7 +331,7 @@ class Sigmoid(Function):
     saved = ((-1,),)
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
+        e = np.exp(-1 * np.abs(x))  # not −|x|: numpy cannot negate a bool, and PyTorch takes σ of bools
         self.out = np.where(x >= 0, 1, e) / (1 + e)
         return self.out
 
@@ -490,23 +496,73 @@ class Transpose(Function):
         return (grad.transpose(inverse),)
 
 
+def _is_integer(index) -> bool:
+    """An int, a numpy integer or a 0-d integer array (not a bool: True indexes as a mask)."""
+    if isinstance(index, np.ndarray):
+        return index.ndim == 0 and index.dtype.kind in "iu"
+    return isinstance(index, (int, np.integer)) and not isinstance(index, bool)
+
+
+def _split_integers(index) -> tuple | None:
+    """PyTorch's reading of an index that mixes integers with index arrays, as two numpy indices.
+
+    numpy counts an integer as one more index array, and when index arrays are
+    separated by a slice, their axes go first: ``x[0, :, [1, 2]]`` of a (2, 3, 4)
+    x has shape (2, 3). PyTorch takes the integers first, as plain selections
+    (shape (3, 4) here), and only then the index arrays (shape (3, 2)). So: first
+    the integers, with every other position kept whole; then the rest. None if
+    the index has no integer or no index array, where the two rules agree.
+    """
+    if not isinstance(index, tuple) or not any(map(_is_integer, index)):
+        return None
+    if not any(isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0 for i in index):
+        return None
+    integers, rest = [], []
+    for i in index:
+        if _is_integer(i):
+            integers.append(int(i))
+        elif i is None:  # a new axis: made by the first index, kept whole by the second
+            integers.append(None)
+            rest.append(slice(None))
+        elif i is Ellipsis or isinstance(i, slice):
+            integers.append(i if i is Ellipsis else slice(None))
+            rest.append(i)
+        else:  # an index array; a boolean one spans as many axes as it has dimensions
+            spans = np.ndim(i) if np.asarray(i).dtype == bool else 1
+            integers.extend([slice(None)] * spans)
+            rest.append(i)
+    return tuple(integers), tuple(rest)
+
+
 class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
-    an element selected twice (integer-array indexing) receives the sum of both."""
+    an element selected twice (integer-array indexing) receives the sum of both.
 
-    __slots__ = ("index", "x_shape")
+    Integers mixed with index arrays are read as PyTorch reads them (``_split_integers``):
+    ``x[0, :, [1, 2]]`` is ``x[0][:, [1, 2]]``.
+    """
+
+    __slots__ = ("index", "x_shape", "split")
     name = "index"
 
     def __init__(self, index):
         self.index = index
+        self.split = _split_integers(index)
 
     def forward(self, x):
-        self.x_shape = x.shape
+        self.x_shape = np.shape(x)
+        if self.split is not None:
+            integers, rest = self.split
+            return np.asarray(x[integers][rest])
         return np.asarray(x[self.index])
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
+        if self.split is not None:
+            integers, rest = self.split
+            np.add.at(dx[integers], rest, grad)  # dx[integers] is a view: add.at writes into dx
+        else:
+            np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
         return (dx,)
 
 
@@ -527,8 +583,9 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)  # initial: an axis may be empty
+        with np.errstate(divide="ignore"):  # ln 0 = −∞ only for an empty axis, whose result is empty anyway
+            self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.out
 
     def backward(self, grad):
@@ -546,7 +603,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True, initial=-np.inf))  # initial: an axis may be empty
         self.out = e / e.sum(axis=self.axis, keepdims=True)
         return self.out
 
@@ -618,6 +675,42 @@ class BinaryCrossEntropy(Function):
         return grad_x, grad_y
 
 
+class BinaryCrossEntropyWithLogits(Function):
+    """out = reduce((1 − y)·x + ln(1 + e⁻ˣ)), the BCE of σ(x) against y from the logit x.
+
+    −(y ln σ(x) + (1 − y) ln(1 − σ(x))) = (1 − y)·x + ln(1 + e⁻ˣ), since ln(1 − σ(x)) = ln σ(x) − x.
+    dlossᵢ/dxᵢ = σ(xᵢ) − yᵢ,   dlossᵢ/dyᵢ = −xᵢ.
+
+    ln(1 + e⁻ˣ) is numpy's ``logaddexp(0, −x)``, which never overflows, so
+    logits of ±1000 give the exact loss (1000 or 0). The derivative in closed
+    form stays finite at x = ±∞ (1 − y, or −y) where a composition of
+    operations would meet ∞·0; the loss there is what PyTorch's is (∞, or nan
+    where its formula has ∞·0 or ∞ − ∞).
+    """
+
+    __slots__ = ("x", "y", "reduction", "losses_shape")
+    name = "binary_cross_entropy_with_logits"
+    saved = ((0, 1), (0,))
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        with np.errstate(invalid="ignore"):  # 0·∞ at an infinite logit: nan, as in PyTorch
+            losses = (1 - y) * x + np.logaddexp(0, -x)
+        self.losses_shape = np.shape(losses)
+        return _reduce(losses, self.reduction)
+
+    def backward(self, grad):
+        x, y = self.x, self.y
+        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        sigmoid = np.exp(-np.logaddexp(0, -x))  # σ(x) = 1/(1 + e⁻ˣ), without overflow
+        grad_x = unbroadcast(grad * (sigmoid - y), np.shape(x))
+        grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+
 class NllLoss(Function):
     """out = reduce(−wᵢ · x[i, cᵢ]): the negative log-likelihood of each target class cᵢ.
 
@@ -668,5 +761,5 @@ OPS = (
     Sum, Mean, Max,
     Reshape, Transpose, Index,
     LogSoftmax, Softmax,
-    BinaryCrossEntropy, NllLoss,
+    BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss,
 )

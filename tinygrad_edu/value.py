@@ -64,29 +64,46 @@ def _from_op(data: np.ndarray, op) -> Value:
 
 
 def _lift(other: Any, like: Value) -> Value:
-    """Make an operand a Value. A Python number takes ``like``'s float dtype, so
-    that ``x * 2`` keeps a float32 ``x`` float32 (no silent promotion)."""
+    """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
+    a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
+    ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, (int, float)) and like.data.dtype.kind == "f":
-        return _from_op(np.asarray(other, dtype=like.data.dtype), None)
+    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
+            return _from_op(np.asarray(other, dtype=like.data.dtype), None)
     return Value(other)
 
 
-def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
-    """Redo ``op.forward`` in the float dtype PyTorch would compute in, where numpy's differs.
+def _torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.dtype:
+    """The dtype PyTorch gives ``op``'s result, by its type promotion.
 
-    Integers and bools mixed with floats take the floats' dtype (numpy makes
-    int64 with float32 float64), and an operation on integers alone that gives
-    floats (``/``, exp, mean, ...) gives float32, PyTorch's default dtype
-    (numpy gives float64, or float16 for bools). Only integer inputs differ
-    between the two rules, so they are converted and the operation run again.
+    The highest category among the inputs (bool < integer < float) wins. Within
+    it, the inputs with dimensions decide, and 0-d ones only if no input with
+    dimensions is of that category: float32 · float64-0-d is float32, int32 ·
+    int64-0-d int32 (numpy makes both the wider type). An operation that gives
+    floats from integers (``/``, exp, mean, ...) gives float32, PyTorch's
+    default dtype, and a sum of integers or bools is int64.
     """
-    floats = [array.dtype for array in arrays if array.dtype.kind == "f"]
-    dtype = np.result_type(*floats) if floats else np.dtype(np.float32)
+    top = max(_CATEGORY[array.dtype.kind] for array in arrays)
+    tier = ([array.dtype for array in arrays if array.ndim and _CATEGORY[array.dtype.kind] == top]
+            or [array.dtype for array in arrays if _CATEGORY[array.dtype.kind] == top])
+    dtype = np.result_type(*tier)
+    if data.dtype.kind == "f" and dtype.kind != "f":
+        return np.dtype(np.float32)
+    if type(op) is ops.Sum and dtype.kind != "f":
+        return np.dtype(np.int64)
+    return dtype
+
+
+def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
+    """Redo ``op.forward`` in the dtype PyTorch would compute in, where numpy's differs:
+    the inputs converted to it, so that the arithmetic is PyTorch's too."""
+    dtype = _torch_dtype(op, arrays, data)
     if data.dtype == dtype:
         return data
-    return op.forward(*[array if array.dtype.kind == "f" else array.astype(dtype) for array in arrays])
+    return op.forward(*[array if array.dtype == dtype else array.astype(dtype) for array in arrays])
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
@@ -103,7 +120,7 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
         # Only a result whose dtype is not its first input's can need PyTorch's; a numpy
         # scalar's type is its dtype, and comparing types is the cheaper test.
         if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
-            if data.dtype.kind == "f" and type(op) is not ops.Cast:
+            if type(op) is not ops.Cast:
                 data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
