@@ -92,13 +92,9 @@ class _GradModeContext:
         return with_grad_mode
 
 
-class no_grad(_GradModeContext):
-    """Build no graph: for evaluation and for parameter updates, which must not
-    become part of the next step's graph. As in PyTorch, ``with no_grad():``,
-    ``@no_grad()`` and ``@no_grad`` all work.
-    """
-
-    mode = False
+class _FixedMode(_GradModeContext):
+    """A context whose mode is its class's: as in PyTorch, ``with no_grad():``,
+    ``@no_grad()`` and ``@no_grad`` (without parentheses) all work."""
 
     def __new__(cls, function=None):
         # ``@no_grad`` without parentheses passes the function straight in.
@@ -109,18 +105,18 @@ class no_grad(_GradModeContext):
         pass
 
 
-class enable_grad(_GradModeContext):
+class no_grad(_FixedMode):
+    """Build no graph: for evaluation and for parameter updates, which must not
+    become part of the next step's graph."""
+
+    mode = False
+
+
+class enable_grad(_FixedMode):
     """Record the graph even inside ``no_grad``: an optimizer's ``step(closure)``
     uses it so that the closure's ``backward()`` works wherever step is called."""
 
     mode = True
-
-    def __new__(cls, function=None):
-        instance = super().__new__(cls)
-        return instance if function is None else instance(function)
-
-    def __init__(self, function=None) -> None:
-        pass
 
 
 class set_grad_enabled(_GradModeContext):
