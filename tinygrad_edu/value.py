@@ -351,7 +351,8 @@ class Value:
     # ------------------------------------------------------------ in place
 
     def _in_place(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
-        """``self symbol= other``: the result written into ``self.data`` (the same array), as PyTorch's ``add_``.
+        """``self symbol other`` (``+=``, ``-=``, ``*=``, ``/=``, ``**=``): the result written into
+        ``self.data`` (the same array), as PyTorch's ``add_``.
 
         PyTorch's rules: outside ``no_grad``, a leaf that requires grad refuses
         (its old value is what its gradient is for); inside, the change is
@@ -370,17 +371,17 @@ class Value:
         if is_grad_enabled():
             if self._requires_grad and self._op is None:
                 raise RuntimeError(f"{symbol}: a leaf Variable that requires grad is being used in an in-place "
-                                   f"operation. Change it inside tg.no_grad(), or write x = x {symbol[0]} y")
+                                   f"operation. Change it inside tg.no_grad(), or write x = x {symbol[:-1]} y")
             if self._requires_grad or other._requires_grad:
                 raise RuntimeError(f"{symbol}: an in-place operation on a Value in a graph is not recorded here; "
-                                   f"write h = h {symbol[0]} y, which records a new Value")
+                                   f"write h = h {symbol[:-1]} y, which records a new Value")
         result = apply(operation(), self, other).data  # nothing requires grad here, or grad mode is off: no graph
         if result.shape != self.shape:
             raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
                              f"{self.shape}; an in-place operation cannot change the shape")
         if _CATEGORY[result.dtype.kind] > _CATEGORY[self.dtype.kind]:
             raise TypeError(f"{symbol}: the result's dtype {result.dtype} cannot be cast to this Value's dtype "
-                            f"{self.dtype}; write x = x {symbol[0]} y for a new Value")
+                            f"{self.dtype}; write x = x {symbol[:-1]} y for a new Value")
         np.copyto(self.data, result, casting="unsafe")
         self._version += 1
         return self
@@ -389,6 +390,7 @@ class Value:
     def __isub__(self, other): return self._in_place(ops.Sub, "-=", other)
     def __imul__(self, other): return self._in_place(ops.Mul, "*=", other)
     def __itruediv__(self, other): return self._in_place(ops.Div, "/=", other)
+    def __ipow__(self, other): return self._in_place(ops.Pow, "**=", other)
 
     def __getitem__(self, index) -> Value:
         if isinstance(index, tuple):
