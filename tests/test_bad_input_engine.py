@@ -87,6 +87,7 @@ ROWS = [
     ("matmul None", lambda x: x @ None, TypeError, r"Value: data must be numbers"),
     ("mul shapes", lambda x: x * Value(np.ones(4)), ValueError, r"mul\b.*\(2, 3\).*\(4,\)"),
     ("matmul shapes", lambda x: x @ x, ValueError, r"matmul\b.*\(2, 3\) and \(2, 3\)"),
+    ("less than str", lambda x: x < "a", TypeError, r"'<' not supported between instances of 'Value' and 'str'"),
     ("in place on a leaf", lambda x: add_in_place(x, 1), RuntimeError, r"a leaf Variable that requires grad"),
     ("in place str", lambda x: add_in_place(x.detach(), "a"), TypeError, r"Value: data must be numbers"),
     ("in place int += float", lambda x: add_in_place(Value([1, 2]), 0.5), TypeError, r"\+=: the result's dtype"),
@@ -138,3 +139,7 @@ def test_a_negative_seed_is_taken_modulo_2_to_the_64_as_in_pytorch():
     first = tg.rand(3).data
     tg.manual_seed(2**64 - 1)
     np.testing.assert_array_equal(tg.rand(3).data, first)
+
+
+def test_a_value_equals_no_str_as_a_tensor_does():
+    assert (Value([1.0]) == "a") is False and (Value([1.0]) != "a") is True

@@ -402,7 +402,9 @@ class Value:
     # ------------------------------------------------------------ comparisons (no grad)
 
     def _compare(self, other, compare) -> Value:
-        other = other.data if isinstance(other, Value) else other
+        other = other.data if isinstance(other, Value) else np.asarray(other)
+        if other.dtype.kind not in "fiub":  # as PyTorch: ``<`` with a str is Python's TypeError, ``==`` is False
+            return NotImplemented
         return _from_op(compare(self.data, other), None)
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
