@@ -15,4 +15,5 @@ result = descent.run("gd", descent.parabola, descent.parabola_derivative)
 print("\n".join(result.rows()))
 print()
 print(offer_picture("gd_parabola.png", lambda path: plot_trajectories(
-    descent.parabola, {"gradient descent": result.xs}, path, title="GD on x², η = 0.1")))
+    descent.parabola, {"gradient descent": result.xs}, path, derivative="2x (correct)",
+    title="GD on x², η = 0.1")))

@@ -20,4 +20,4 @@ print(f"Gradient descent settles at f({true.xs[-1]:.3f}) = {true.scores[-1]:.5f}
 print()
 print(offer_picture("gd_quartic.png", lambda path: plot_trajectories(
     descent.quartic, {"slide's derivative": printed.xs, "true derivative": true.xs}, path,
-    title="GD on the quartic, η = 0.1")))
+    derivative=descent.BOTH_DERIVATIVES, title="GD on the quartic, η = 0.1")))

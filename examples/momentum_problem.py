@@ -29,4 +29,4 @@ print(f"after {EPOCHS} epochs it is at f({ahead.xs[-1]:.3f}) = {ahead.scores[-1]
 print()
 print(offer_picture("momentum_problem.png", lambda path: plot_trajectories(
     descent.quartic, {"momentum γ = 0.9": heavy.xs, "Nesterov γ = 0.9": ahead.xs}, path,
-    title="The problem of GD with momentum")))
+    derivative=descent.SLIDE_DERIVATIVE_NAME, title="The problem of GD with momentum")))

@@ -34,4 +34,4 @@ print(f"Momentum ends at f({true.xs[-1]:.3f}) = {true.scores[-1]:.5f}, "
 print()
 print(offer_picture("momentum_quartic.png", lambda path: plot_trajectories(
     descent.quartic, {"slide's derivative": printed.xs, "true derivative": true.xs}, path,
-    title=f"Momentum on the quartic, η = {LR}, γ = {GAMMA}")))
+    derivative=descent.BOTH_DERIVATIVES, title=f"Momentum on the quartic, η = {LR}, γ = {GAMMA}")))

@@ -35,5 +35,5 @@ smaller = descent.run("nesterov", descent.quartic, lr=LR / 2, momentum=GAMMA)
 print(f"With η = {LR / 2} the same run stays finite and ends at f({smaller.xs[-1]:.3f}) = {smaller.scores[-1]:.5f}.")
 print()
 print(offer_picture("nesterov_quartic.png", lambda path: plot_trajectories(
-    descent.quartic, {"slide's derivative": printed.xs, "true derivative": true.xs}, path,
-    x_range=(-2.5, 2.0), title=f"Nesterov on the quartic, η = {LR}, γ = {GAMMA}")))
+    descent.quartic, {"slide's derivative": printed.xs, "true derivative": unbounded.xs}, path,
+    derivative=descent.BOTH_DERIVATIVES, x_range=(-2.5, 2.0), title=f"Nesterov on the quartic, η = {LR}, γ = {GAMMA}")))

@@ -7,13 +7,16 @@ print appears in them as printed. Regenerate one after a deliberate change with
 """
 
 import pytest
-from support import golden, run_example
+from support import golden, public_names, run_example
 
+from tinygrad_edu import optim
 from tinygrad_edu.lecture import expected
+from tinygrad_edu.viz.plot import INSTALL_HINT
 
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",
-            "logistic_regression", "softmax_regression", "sgd_step"]
+            "logistic_regression", "softmax_regression", "sgd_step", "momentum_bowl",
+            "optimizer_race"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -48,6 +51,12 @@ def test_golden_output_shows_every_number_the_slide_prints(name):
     assert not missing
 
 
+def test_the_optimizer_race_runs_every_optimizer_on_both_problems():
+    rows = [line.split()[0] for line in golden("optimizer_race").splitlines() if line.startswith("  ")]
+    racers = [name for name in public_names(optim) if name != "Optimizer"]
+    assert sorted(rows) == sorted(racers * 2 + ["optimizer"] * 2)
+
+
 def test_regression_examples_confirm_the_gradient_formula():
     assert "x(ŷ − y) agree at all" in golden("logistic_regression")
     assert "x(ŷ − y)ᵀ agree at all" in golden("softmax_regression")
@@ -60,7 +69,7 @@ def test_example_with_plot_flag_writes_the_picture_or_says_how_to_get_it(tmp_pat
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert last == 'Picture: pictures need matplotlib: pip install "tinygrad_edu[plot]".'
+        assert last == f"Picture: {INSTALL_HINT}."
     else:
         assert last == "Picture: saved gd_parabola.png."
         assert (tmp_path / "gd_parabola.png").stat().st_size > 0

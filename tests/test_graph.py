@@ -13,8 +13,9 @@ from dot_parsing import parse_dot, record_fields
 from support import needs_dot
 
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import node_ids
 from tinygrad_edu.lecture.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
-from tinygrad_edu.viz.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound, graph_values, value_ids
+from tinygrad_edu.viz.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound
 
 
 def network_after_backward():
@@ -38,7 +39,7 @@ def expected_node_count(root) -> int:
 
 
 def node_of(dot, root, value) -> dict:
-    return dot.nodes[value_ids(graph_values(root))[id(value)]]
+    return dot.nodes[node_ids(root)[value]]
 
 
 def field_number(field: str, title: str) -> float:
@@ -81,13 +82,13 @@ def test_labels_carry_z_y_hat_and_loss_with_their_gradients():
 def test_edges_run_from_inputs_through_operations_to_outputs():
     network = network_after_backward()
     dot = parse_dot(tg.draw_graph(network.loss).source)
-    ids = value_ids(graph_values(network.loss))
+    ids = node_ids(network.loss)
     expected = []
     for value in every_value(network.loss):
         if value._op is not None:
-            op_id = "op" + ids[id(value)][1:]
+            op_id = "op" + ids[value][1:]
             assert dot.nodes[op_id]["label"] == value._op.name
-            expected += [(ids[id(parent)], op_id) for parent in value._op.parents] + [(op_id, ids[id(value)])]
+            expected += [(ids[parent], op_id) for parent in value._op.parents] + [(op_id, ids[value])]
     assert sorted(dot.edges) == sorted(expected)
     operation_names = {dot.nodes[head]["label"] for tail, head in dot.edges if head.startswith("op")}
     assert {"matmul", "add", "sigmoid", "transpose"} <= operation_names
@@ -121,7 +122,7 @@ def test_parameters_inputs_and_root_are_styled_differently():
 def test_unnamed_value_shows_its_id_shape_and_dtype():
     network = network_after_backward()
     dot = parse_dot(tg.draw_graph(network.loss).source)
-    value_id = value_ids(graph_values(network.loss))[id(network.y_hat)]
+    value_id = node_ids(network.loss)[network.y_hat]
     header = record_fields(dot.nodes[value_id]["label"])[0]
     assert header == f"{value_id}\n(1,) float32"
 

@@ -22,6 +22,18 @@ ALL_RULES = [
     lambda ps: optim.SGD(ps, lr=0.1),
     lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01),
     lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True, weight_decay=0.01),
+    lambda ps: optim.Adam(ps, lr=0.01, amsgrad=True, weight_decay=0.01),
+    lambda ps: optim.AdamW(ps, lr=0.01, maximize=True),
+]
+# Rules with weight decay: a step moves a parameter whose gradient is zero, but not one whose grad is None.
+DECAYING = [
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.5),
+    lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.RMSprop(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.5),
 ]
 
 
@@ -157,10 +169,66 @@ def test_zero_grad_sets_grads_to_none():
     assert x.grad is None and y.grad is None
 
 
-def test_zero_grad_set_to_none_false_leaves_zeros():
+def test_zero_grad_set_to_none_false_zeroes_the_grad_in_place():
     x = with_grad(param([1.0, 2.0]), [3.0, 4.0])
+    grad = x.grad
     optim.GD([x], lr=0.1).zero_grad(set_to_none=False)
+    assert x.grad is grad
     np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("make", DECAYING)
+def test_zero_grad_set_to_none_false_leaves_a_none_grad_none_so_decay_never_moves_it(make):
+    reached, unreached = with_grad(param([1.0, 2.0]), [3.0, 4.0]), param(1.0)
+    opt = make([reached, unreached])
+    opt.zero_grad(set_to_none=False)
+    assert unreached.grad is None
+    opt.step()
+    assert unreached.item() == 1.0 and unreached._version == 0
+    assert unreached not in opt.state or opt.state[unreached]["step"] == 0  # Adagrad makes its state up front
+    assert not np.array_equal(reached.data, [1.0, 2.0])  # a zero gradient still decays
+
+
+# ---------------------------------------------------------------- a step is all or nothing
+
+
+@pytest.mark.parametrize("make", ALL_RULES)
+def test_each_step_bumps_the_version_of_each_parameter_it_writes(make):
+    x, y = with_grad(param([1.0, 2.0]), [0.5, -0.5]), param(3.0)
+    opt = make([x, y])
+    opt.step()
+    opt.step()
+    assert (x._version, y._version) == (2, 0)
+
+
+@pytest.mark.parametrize("make", ALL_RULES)
+def test_a_step_that_fails_changes_no_parameter_and_no_state(make):
+    x, y = with_grad(param([1.0, 2.0]), [0.5, -0.5]), with_grad(param([3.0, 4.0]), [1.0, 1.0])
+    opt = make([x, y])
+    opt.step()
+    before = opt.state_dict()
+    y.data = np.array([3.0, 4.0, 5.0])  # a write to .data the grad no longer fits
+    with pytest.raises(ValueError, match=r"parameter of shape \(3,\) has a grad of shape \(2,\)"):
+        opt.step()
+    assert x.data.tolist() != [1.0, 2.0] and x._version == 1
+    x_after_one_step = x.data.copy()
+    with pytest.raises(ValueError):
+        opt.step()
+    np.testing.assert_array_equal(x.data, x_after_one_step)
+    after = opt.state_dict()
+    for index, state in before["state"].items():
+        for key, value in state.items():
+            np.testing.assert_array_equal(after["state"][index][key], value)
+
+
+def test_a_step_that_fails_on_a_later_parameter_leaves_the_earlier_ones_unchanged():
+    x, y = with_grad(param([1.0, 2.0]), [0.5, -0.5]), with_grad(param([3.0, 4.0]), [1.0, 1.0])
+    opt = optim.SGD([x, y], lr=0.1, momentum=0.9)
+    opt.state[y] = {"momentum_buffer": np.zeros(5)}  # written by hand, past load_state_dict's checks
+    with pytest.raises(ValueError):
+        opt.step()
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    assert x not in opt.state and x._version == 0
 
 
 def test_changing_lr_in_param_groups_changes_the_next_step():
@@ -219,8 +287,8 @@ def test_float32_parameters_and_state_stay_float32(make):
     for _ in range(2):
         opt.step(lambda: None)
     assert x.dtype == np.float32
-    for value in opt.state.get(x, {}).values():
-        assert value.dtype == np.float32
+    for key, value in opt.state.get(x, {}).items():
+        assert key == "step" or value.dtype == np.float32
 
 
 def test_update_writes_into_the_parameters_array_as_torch_does():
@@ -235,7 +303,7 @@ def test_update_writes_into_the_parameters_array_as_torch_does():
 
 
 def test_empty_parameter_list_raises_value_error():
-    with pytest.raises(ValueError, match="SGD: got an empty parameter list"):
+    with pytest.raises(ValueError, match="SGD: optimizer got an empty parameter list"):
         optim.SGD([], lr=0.1)
 
 
@@ -246,7 +314,7 @@ def test_empty_parameter_list_raises_value_error():
     lambda ps: optim.SGD(ps, lr=-0.1),
 ])
 def test_negative_learning_rate_raises_value_error_naming_it(make):
-    with pytest.raises(ValueError, match=r"invalid learning rate lr=-0\.1"):
+    with pytest.raises(ValueError, match=r"invalid lr=-0\.1; it must be a finite number >= 0"):
         make([param(1.0)])
 
 
@@ -366,7 +434,7 @@ def test_load_state_dict_casts_state_to_the_parameters_dtype():
     ([{"lr": 0.1, "momentum": 0.0, "params": [0]}, {"lr": 0.1, "momentum": 0.0, "params": [1]}],
      "has 2 parameter groups"),
     ([{"lr": 0.1, "momentum": 0.0, "params": [0, 1]}], "parameter group 0 has 2 parameters"),
-    ([{"lr": -1.0, "momentum": 0.0, "params": [0]}], "invalid learning rate"),
+    ([{"lr": -1.0, "momentum": 0.0, "params": [0]}], "invalid lr=-1.0"),
     ([{"lr": 0.1, "momentum": 0.0, "params": [5]}], "indices \\[0\\]"),
 ])
 def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
@@ -379,3 +447,17 @@ def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
     after = opt.state_dict()
     assert after["param_groups"] == before["param_groups"]
     np.testing.assert_array_equal(after["state"][0]["velocity"], before["state"][0]["velocity"])
+
+
+def test_a_rule_that_writes_the_parameter_itself_is_told_to_return_the_new_numbers():
+    class InPlace(optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, {"lr": lr})
+
+        def _update(self, p, grad, group, state):
+            p.data -= group["lr"] * grad  # returns None: the base class would write None, NaN in numpy
+
+    x = with_grad(param([1.0, 2.0]), [1.0, 1.0])
+    with pytest.raises(TypeError, match="InPlace._update must return the parameter's new numbers"):
+        InPlace([x], lr=0.5).step()
+    assert not np.isnan(x.data).any()

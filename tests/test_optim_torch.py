@@ -115,3 +115,40 @@ def test_torch_state_dict_loads_into_our_sgd_and_continues_identically():
             opt.step()
     for p, q in zip(params, torch_params, strict=True):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10)
+
+
+# With weight decay, a step moves a parameter whose gradient is zero; one whose grad is None is skipped.
+DECAYING = [("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.5}), ("Adagrad", {"lr": 0.1, "weight_decay": 0.5}),
+            ("RMSprop", {"lr": 0.1, "weight_decay": 0.5}), ("Adam", {"lr": 0.1, "weight_decay": 0.5}),
+            ("AdamW", {"lr": 0.1, "weight_decay": 0.5})]
+
+
+@pytest.mark.parametrize("name, settings", DECAYING, ids=[name for name, _ in DECAYING])
+def test_zero_grad_set_to_none_false_skips_parameters_the_loss_never_reached_as_torch_does(name, settings):
+    def run(make_param, module):
+        reached, unreached = make_param([1.0, -2.0]), make_param(1.0)
+        opt = getattr(module, name)([reached, unreached], **settings)
+        for _ in range(3):
+            opt.zero_grad(set_to_none=False)
+            (reached * reached).sum().backward()
+            opt.step()
+        return [p.detach().numpy() if isinstance(p, torch.Tensor) else p.data for p in (reached, unreached)]
+
+    mine = run(lambda data: tg.Value(data, dtype=np.float64, requires_grad=True), optim)
+    torchs = run(lambda data: torch.tensor(data, dtype=torch.float64, requires_grad=True), torch.optim)
+    assert mine[1] == 1.0 and torchs[1] == 1.0
+    np.testing.assert_allclose(mine[0], torchs[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, settings", DECAYING, ids=[name for name, _ in DECAYING])
+def test_a_step_bumps_the_version_of_the_parameters_it_changes_as_torch_does(name, settings):
+    def versions(make_param, module):
+        reached, unreached = make_param([1.0, -2.0]), make_param(1.0)
+        opt = getattr(module, name)([reached, unreached], **settings)
+        (reached * reached).sum().backward()
+        before = reached._version
+        opt.step()
+        return reached._version > before, unreached._version
+
+    assert versions(lambda data: tg.Value(data, dtype=np.float64, requires_grad=True), optim) == (True, 0)
+    assert versions(lambda data: torch.tensor(data, dtype=torch.float64, requires_grad=True), torch.optim) == (True, 0)

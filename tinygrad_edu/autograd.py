@@ -1,11 +1,17 @@
 """Reverse-mode differentiation: walk the graph from the output back to the leaves.
 
-``backward`` is the chain rule applied once per node, in reverse topological
-order, so that a node's gradient is complete (every path to the output has
-contributed) before it is passed on to the node's inputs.
+``backward_steps`` is the chain rule applied once per node, in reverse
+topological order, so that a node's gradient is complete (every path to the
+output has contributed) before it is passed on to the node's inputs;
+``backward`` stores the gradients it yields. ``topological_order`` is the one
+walk of the graph: backward, the trace, the picture and the page all use it,
+and ``node_ids`` names its nodes ``v0, v1, …`` for all of them. Grad mode
+(``no_grad``) lives in ``grad_mode.py``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -13,20 +19,24 @@ import numpy as np
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 
-def topological_order(root) -> list:
-    """Every Value that ``root`` depends on through inputs that required grad when recorded,
-    inputs before outputs.
+def topological_order(root, every_value: bool = False) -> list:
+    """Every Value that ``root`` depends on, inputs before outputs, ``root`` last.
+
+    By default only the Values that require grad: what backward visits. With
+    ``every_value=True`` also those that do not (the input x, the constant 1 in
+    ``1 - y``), which the pictures draw. A Value that does not require grad is
+    always a leaf (an operation's output requires grad), so the short order is the
+    long one with those leaves left out, and both number the nodes alike
+    (``node_ids``).
 
     A depth-first search with an explicit stack instead of recursion, so that a
     chain of a million operations does not hit Python's recursion limit. A node
     is seen twice: first its inputs are pushed above it, and when it is back on
     top of the stack, everything it depends on is in ``order``, so it joins.
     (In a graph without cycles, an input that is already seen is already in
-    ``order``.) The stack holds bare Values, not (node, flag) pairs: a million
-    live tuples would keep Python's cyclic garbage collector busy.
-
-    The sets hold the Values themselves: a Value hashes by identity, and that
-    is twice as fast as keying by ``id(node)`` (this loop runs once per node).
+    ``order``.) The stack holds bare Values, and the sets hold the Values
+    themselves, which hash by identity: see benchmarks/README.md for what each
+    choice saves.
     """
     order, seen, done = [], set(), set()
     stack = [root]
@@ -40,10 +50,12 @@ def topological_order(root) -> list:
             continue
         seen.add(node)
         if node._op is not None:
+            # Reversed, so that the first input comes off the stack, and into ``order``, first.
             # What the operation recorded, not today's flag: an input that had no
             # requires_grad then gets no gradient now (PyTorch's rule, too).
-            for parent, needed in zip(node._op.parents, node._op.needs_input_grad, strict=True):
-                if needed and parent not in seen:
+            op = node._op
+            for parent, needed in zip(reversed(op.parents), reversed(op.needs_input_grad), strict=True):
+                if (needed or every_value) and parent not in seen:
                     stack.append(parent)
     return order
 
@@ -72,18 +84,34 @@ def check_versions(node, op) -> None:
                     f"graph again after changing it, or change a copy (x = x + 1 instead of x += 1)")
 
 
-def backward(root, grad: np.ndarray) -> None:
-    """Propagate ``grad = dL/droot`` to every node ``root`` depends on.
+def node_ids(root) -> dict:
+    """The names every picture and trace gives the Values of ``root``'s graph:
+    ``v0, v1, …`` in ``topological_order(root, every_value=True)``, keyed by the Value.
 
-    Gradients from different paths are summed (the multivariable chain rule).
-    A leaf accumulates into ``.grad`` across calls, as in PyTorch, so two
-    ``backward()`` calls give twice the gradient. An intermediate node's
-    gradient is recomputed by each call and kept on the node for display.
+    The dict's keys are that order, so it is also the list of Values to draw. The
+    same graph built twice gets the same ids, so pictures and traces can be compared.
+    """
+    return {value: f"v{index}" for index, value in enumerate(topological_order(root, every_value=True))}
+
+
+def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> Iterator[tuple]:
+    """The chain rule, one node at a time: yields ``(node, grad, input_grads)`` for
+    every node ``root`` depends on that requires grad, from ``root`` back to the leaves.
+
+    ``grad`` is the whole dL/d(node): the nodes come in reverse topological order,
+    so every path from the node to ``root`` has contributed before its turn.
+    ``input_grads`` is what the node's operation's ``backward`` returned, one
+    gradient (or None) per input, and None for a leaf. After the yield they are
+    sent on: a gradient reaching a node along several paths is summed there (the
+    multivariable chain rule). ``backward`` stores what this yields;
+    ``viz.trace.trace_backward`` writes it out.
 
     ``pending`` maps a node to the sum of the gradients its consumers have sent
-    so far (keyed by the Value itself, which hashes by identity).
+    so far (keyed by the Value itself, which hashes by identity). A caller may
+    pass its own dict to watch the sums being made.
     """
-    pending = {root: grad}
+    pending = {} if pending is None else pending
+    pending[root] = grad
     for node in reversed(topological_order(root)):
         grad = pending.pop(node)
         dtype = node.data.dtype
@@ -93,7 +121,7 @@ def backward(root, grad: np.ndarray) -> None:
             grad = grad.astype(dtype)
         op = node._op
         if op is None:
-            node._accumulate_grad(grad)
+            yield node, grad, None
             continue
         # The versions now against those recorded, inline: this runs for every node, and
         # almost always nothing has changed (check_versions then finds what has, and raises).
@@ -102,10 +130,25 @@ def backward(root, grad: np.ndarray) -> None:
             last = first if second is None else second  # value.apply records (first, last) likewise
             if node._version or op.versions != (first._version, last._version):
                 check_versions(node, op)
-        # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
-        # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
-        node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
-        for parent, parent_grad, needed in zip(op.parents, op.backward(grad), op.needs_input_grad, strict=True):
+        input_grads = op.backward(grad)
+        yield node, grad, input_grads
+        for parent, parent_grad, needed in zip(op.parents, input_grads, op.needs_input_grad, strict=True):
             if parent_grad is None or not needed:
                 continue
             pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad
+
+
+def backward(root, grad: np.ndarray) -> None:
+    """Propagate ``grad = dL/droot`` to every node ``root`` depends on, and store it.
+
+    A leaf accumulates into ``.grad`` across calls, as in PyTorch, so two
+    ``backward()`` calls give twice the gradient. An intermediate node's
+    gradient is recomputed by each call and kept on the node for display.
+    """
+    for node, node_grad, input_grads in backward_steps(root, grad):
+        if input_grads is None:
+            node._accumulate_grad(node_grad)
+        else:
+            # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
+            # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
+            node._grad = node_grad if type(node_grad) is np.ndarray else np.asarray(node_grad)

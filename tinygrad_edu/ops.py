@@ -4,7 +4,7 @@ Read this file top to bottom as a table of derivatives. Each operation is a
 small class:
 
 * ``forward(*arrays)`` computes the output from numpy arrays and saves what
-  the derivative will need;
+  the derivative will need (``Function``'s docstring has the full contract);
 * ``backward(grad)`` receives ``grad = dL/d(output)`` and returns
   ``dL/d(input)`` for every input, by the chain rule
   ``dL/dx = dL/dout * dout/dx``. The docstring states ``dout/dx``.
@@ -71,15 +71,36 @@ def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple)
 
 
 class Function:
-    """One operation in the graph. ``value.py`` sets ``parents`` (the input Values)
-    and ``needs_input_grad`` (whether each input requires grad) when it records the
-    operation in the graph."""
+    """One operation in the graph: the contract every class below keeps.
 
-    # The one or two inputs live in two slots, not in a tuple: each object a graph
-    # keeps alive is work for Python's cyclic garbage collector, whose full passes
-    # run while a big graph is being built, and without the tuple an operation keeps
-    # two (its Function and its output Value) instead of three. On
-    # benchmarks/scalar.py that cut the collector's time by a third.
+    ``forward(*arrays)`` receives the inputs' data as numpy arrays, or as numpy
+    scalars (``np.float64(2.0)``) for 0-d data, which ``value.apply`` passes for
+    speed; both have ``.shape``, ``.dtype`` and numpy's arithmetic, so the same code
+    serves. It returns the output as an array or a numpy scalar.
+
+    ``forward`` may run twice on the same object: when integers meet floats,
+    ``apply`` runs it again on inputs converted to PyTorch's result dtype. So it
+    sets, rather than adds to, what it saves; and a copy of it may run again on
+    broadcast inputs (``viz.trace`` does, for the local derivative).
+
+    What it may keep on ``self`` (in ``__slots__``): its constructor's arguments
+    (which ``forward`` may normalise, as Sum does its axes, if a second run
+    gives the same), and what ``backward`` needs: the input arrays, the output,
+    shapes. It must not change a saved array in place: the arrays are the Values'
+    own data. ``apply`` adds ``parents`` (the input Values),
+    ``needs_input_grad`` (whether each requires grad) and ``versions`` (their
+    ``_version``s, for ``saved`` below) when it records the operation in the
+    graph, and only then.
+
+    ``backward(grad)`` receives dL/d(output) (an array or numpy scalar of the
+    output's shape) and returns a tuple with one entry per input: dL/d(input), in
+    that input's shape (summed back over broadcasting), or None, which it may
+    return only where ``needs_input_grad`` is False (that gradient would be thrown
+    away). It may be called any number of times (``backward()`` twice, the trace's
+    unit vectors) and must leave ``self`` as it found it.
+    """
+
+    # Two slots instead of a ``parents`` tuple, for the garbage collector (benchmarks/README.md).
     __slots__ = ("_first_input", "_second_input", "needs_input_grad", "versions")
 
     name = "function"  # the label graphs and traces show

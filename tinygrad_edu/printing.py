@@ -32,6 +32,12 @@ def _float_format(values: np.ndarray, precision: int):
 LINE_WIDTH, THRESHOLD, EDGE_ITEMS = 80, 1000, 3  # PyTorch's print options
 
 
+def names_dtype(dtype: np.dtype) -> bool:
+    """Whether PyTorch's repr adds ``dtype=...``: for every dtype but its defaults,
+    float32 for floats and int64 for integers, and bool, which the values show."""
+    return dtype.kind != "b" and dtype != (np.int64 if dtype.kind in "iu" else np.float32)
+
+
 def _summarized(array: np.ndarray) -> np.ndarray:
     """The elements still shown when the middle of every long axis is elided (arrays
     of more than THRESHOLD elements); PyTorch picks the number format from these alone."""

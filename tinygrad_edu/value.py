@@ -20,7 +20,7 @@ import numpy as np
 from . import ops
 from .autograd import backward as _run_backward
 from .autograd import is_grad_enabled
-from .printing import LINE_WIDTH, format_array
+from .printing import LINE_WIDTH, format_array, names_dtype
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
 _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
@@ -107,8 +107,10 @@ def _grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
     return np.array(array, dtype=dtype)
 
 
-def _from_op(data: np.ndarray, op) -> Value:
-    """A Value made by an operation (the fast path: ``data`` is already an array)."""
+def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
+    """A Value around ``data``, made by ``op``; with ``op`` None, a leaf that does not
+    require grad (a constant, a comparison, ``detach()``). ``data`` is already numbers,
+    so ``Value.__init__``'s conversion and checks are skipped."""
     out = Value.__new__(Value)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     out._grad = None
@@ -128,7 +130,7 @@ def _lift(other: Any, like: Value) -> Value:
     if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
         kind = like.data.dtype.kind
         if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
-            return _from_op(np.asarray(other, dtype=like.data.dtype), None)
+            return _new_value(np.asarray(other, dtype=like.data.dtype))
     return Value(other)
 
 
@@ -165,29 +167,49 @@ def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) ->
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad
     (and grad is enabled), record ``op`` as the output's creator."""
-    # This runs once per operation, so it is written for speed: list comprehensions
-    # rather than generators, and one pass over the inputs for their flags. A 0-d
-    # array goes to numpy as its scalar (``array[()]``): numpy's scalar arithmetic
-    # is about five times faster than its ufuncs on 0-d arrays and gives the same
-    # number, which is most of the time of a network of scalar Values.
+    data = _forward(op, inputs)
+    needs_input_grad = tuple([value._requires_grad for value in inputs])
+    if True not in needs_input_grad or not is_grad_enabled():
+        return _new_value(data)
+    op.parents = inputs
+    op.needs_input_grad = needs_input_grad
+    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
+    return _new_value(data, op)
+
+
+def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
+    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it.
+
+    This runs once per operation, so it is written for speed. The plain version is::
+
+        arrays = [value.data for value in inputs]
+        data = op.forward(*arrays)
+        if type(op) is not ops.Cast:
+            data = op.forward(*<the arrays converted to PyTorch's dtype>) if it differs
+
+    What the tuned version buys, on a network of scalar Values (benchmarks/scalar.py;
+    figures and method in benchmarks/README.md):
+
+    * a 0-d array goes to ``forward`` as its numpy scalar (``array[()]``): numpy's
+      scalar arithmetic is about five times faster than its ufuncs on 0-d arrays and
+      gives the same number (0.65 s → 0.40 s a step with the garbage collector off);
+    * PyTorch's dtype is looked for only when the result's dtype is not its first
+      input's (comparing types first: a numpy scalar's type is its dtype), and list
+      comprehensions stand where generators would be slower.
+
+    PyTorch's dtype is ``_torch_dtype``'s: where it differs from numpy's, the inputs
+    are converted to it and ``forward`` runs a second time.
+    """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        # Only a result whose dtype is not its first input's can need PyTorch's; a numpy
-        # scalar's type is its dtype, and comparing types is the cheaper test.
         if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
-            if type(op) is not ops.Cast:
+            if type(op) is not ops.Cast:  # Cast's dtype is its argument
                 data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
-    needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
-        return _from_op(data, None)
-    op.parents = inputs
-    op.needs_input_grad = needs_input_grad
-    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
-    return _from_op(data, op)
+    return data
 
 
 def _axis(axis, dim):
@@ -301,7 +323,7 @@ class Value:
 
     def detach(self) -> Value:
         """The same data as a new leaf outside the graph."""
-        return _from_op(self.data, None)
+        return _new_value(self.data)
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -405,7 +427,7 @@ class Value:
         other = other.data if isinstance(other, Value) else np.asarray(other)
         if other.dtype.kind not in "fiub":  # as PyTorch: ``<`` with a str is Python's TypeError, ``==`` is False
             return NotImplemented
-        return _from_op(compare(self.data, other), None)
+        return _new_value(compare(self.data, other))
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
     def __ne__(self, other): return self._compare(other, np.not_equal)  # type: ignore[override]
@@ -465,7 +487,7 @@ class Value:
         _check_flag("argmax", "keepdims", keepdims)
         if self.data.size == 0:
             raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
-        return _from_op(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims), None)
+        return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
         axis = _axis(None if dim is not None else axis, dim)
@@ -514,7 +536,7 @@ class Value:
         to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
         dtype = _number_dtype("to", dtype)
         if dtype.kind != "f":
-            return _from_op(self.data.astype(dtype), None)
+            return _new_value(self.data.astype(dtype))
         return apply(ops.Cast(dtype), self)
 
     def float(self) -> Value: return self.to(np.float32)
@@ -523,10 +545,7 @@ class Value:
     # ------------------------------------------------------------ printing
 
     def __repr__(self) -> str:
-        extras = []
-        default = np.int64 if self.data.dtype.kind in "iu" else np.float32
-        if self.data.dtype.kind != "b" and self.data.dtype != default:
-            extras.append(f"dtype={self.data.dtype}")
+        extras = [f"dtype={self.data.dtype}"] if names_dtype(self.data.dtype) else []
         if self._op is not None:
             extras.append(f"grad_fn=<{type(self._op).__name__}Backward0>")
         elif self._requires_grad:

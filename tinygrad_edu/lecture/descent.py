@@ -27,6 +27,9 @@ EPOCHS = 20
 # going on only overflows float64 a few epochs later.
 DIVERGENCE_LIMIT = 1e6
 RULES = {"gd": "gradient descent", "momentum": "GD with momentum", "nesterov": "Nesterov momentum"}
+# What the pictures' titles say a run followed.
+SLIDE_DERIVATIVE_NAME = "the deck's 4x³ + 3x² − 4x (wrong: it drops the −2)"
+BOTH_DERIVATIVES = "the deck's 4x³ + 3x² − 4x (wrong) and the true 4x³ + 3x² − 4x − 2 (autograd)"
 
 
 def parabola(x: float | Value) -> float | Value:

@@ -84,8 +84,9 @@ def write_trajectories(out_dir: Path) -> str:
             for label, rule, gamma in (("GD", "gd", 0.0), ("momentum γ = 0.8", "momentum", 0.8),
                                        ("Nesterov γ = 0.9", "nesterov", 0.9))}
     try:
-        path = plot_trajectories(descent.quartic, runs, out_dir / "quartic_trajectories.png",
-                                 title="The slides' three rules on the quartic, η = 0.1")
+        path = out_dir / "quartic_trajectories.png"
+        plot_trajectories(descent.quartic, runs, path, derivative=descent.SLIDE_DERIVATIVE_NAME,
+                          title="The slides' three rules on the quartic, η = 0.1")
     except ImportError:
         return f"not drawn: {INSTALL_HINT}"
     return str(path)

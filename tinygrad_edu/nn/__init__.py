@@ -2,7 +2,7 @@
 
 Reading order: ``parameter.py`` and ``module.py`` (how a model holds its
 parameters), ``linear.py``, ``container.py`` and ``activation.py`` (the
-layers), ``functional.py`` and ``loss.py`` (the losses), ``init.py``; ``summary.py``
+layers), ``functional.py``, ``loss_arguments.py`` and ``loss.py`` (the losses), ``init.py``; ``summary.py``
 prints a model's layers as torchsummary does.
 """
 

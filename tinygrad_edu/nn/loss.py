@@ -1,7 +1,7 @@
 """Loss functions as modules: ``loss_fn = nn.BCELoss(); loss = loss_fn(y_hat, y)``.
 
 Each one stores ``reduction`` and calls the function of the same meaning in
-``functional.py``, where the math and the argument checks are.
+``functional.py``, where the math is (the argument checks are in ``loss_arguments.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 
 from ..value import Value
 from . import functional as F
+from .loss_arguments import check_reduction
 from .module import Module
 
 
@@ -20,7 +21,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        F.check_reduction(type(self).__name__, reduction)
+        check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self) -> str:

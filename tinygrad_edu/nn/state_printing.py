@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..printing import format_array
+from ..printing import format_array, names_dtype
 from ..value import Value
 
 
@@ -21,8 +21,7 @@ def format_tensor(array: np.ndarray) -> str:
     a dtype other than float32 (int64 for integers) is named, as in ``tensor([1.], dtype=float64)``."""
     array = np.asarray(array.data if isinstance(array, Value) else array)
     text = "tensor(" + format_array(array, prefix="tensor(")
-    default = np.int64 if array.dtype.kind in "iu" else np.float32
-    if array.dtype.kind != "b" and array.dtype != default:
+    if names_dtype(array.dtype):
         text += f", dtype={array.dtype}"
     return text + ")"
 

@@ -19,6 +19,7 @@ import re
 import graphviz
 import numpy as np
 
+from ..autograd import node_ids
 from ..printing import format_array
 
 HOW_TO_INSTALL_GRAPHVIZ = (
@@ -58,38 +59,9 @@ class ComputationGraph(graphviz.Digraph):
             raise GraphvizNotFound(["dot"]) from error
 
 
-def graph_values(root) -> list:
-    """Every Value ``root`` depends on, inputs before outputs, ``root`` last.
-
-    Unlike ``autograd.topological_order``, which keeps only what backward needs,
-    this keeps the Values that do not require grad too (the input x, the
-    constant 1 in ``1 - y``): the picture shows the whole computation. An
-    explicit stack instead of recursion draws graphs of any depth.
-    """
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        value, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(value)
-            continue
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
-        stack.append((value, True))
-        if value._op is not None:
-            # Reversed, so that the first input is taken off the stack (and numbered) first.
-            stack.extend((parent, False) for parent in reversed(value._op.parents) if id(parent) not in seen)
-    return order
-
-
-def value_ids(values: list) -> dict[int, str]:
-    """Node ids ``v0, v1, …`` by position in ``graph_values`` order, keyed by ``id(value)``.
-
-    The same graph built twice gets the same ids, so pictures and traces can be
-    compared (``backward_trace`` uses these ids too).
-    """
-    return {id(value): f"v{index}" for index, value in enumerate(values)}
+def operation_id(value_id: str) -> str:
+    """The node id of the operation that made a Value: v7 was made by op7."""
+    return "op" + value_id[1:]
 
 
 # Characters that are structure in a record label, and the backslash and quote: escaped with a backslash.
@@ -177,23 +149,21 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
         draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
 
     ``grads`` (node id such as ``"v3"`` → array) prints those gradients instead
-    of the ``.grad`` the Values hold: ``backward_page`` draws the gradients of a
+    of the ``.grad`` the Values hold: the backward page draws the gradients of a
     trace without running ``backward()`` on the learner's graph.
     """
-    values = graph_values(root)
-    ids = value_ids(values)
+    ids = node_ids(root)  # every Value, inputs first, and its id
     graph = ComputationGraph(graph_attr={"rankdir": rankdir},
                              node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"})
     # DOT statements are written straight into graph.body: Digraph.node() would re-quote
     # every attribute, which triples the time for a 10,000-node graph.
-    for value in values:
-        node_id = ids[id(value)]
+    for value, node_id in ids.items():
         grad = value.grad if grads is None else grads.get(node_id)
         label = value_label(value, node_id, show_data, show_grad, max_elements, precision, grad)
         graph.body.append(f'\t{node_id} [label="{label}" {value_attributes(value, value is root)}]\n')
         if value._op is not None:
-            op_id = "op" + node_id[1:]  # the operation that made v7 is op7
+            op_id = operation_id(node_id)
             graph.body.append(f"\t{op_id} [label={dot_string(value._op.name)} {OPERATION_ATTRIBUTES}]\n")
-            graph.body.extend(f"\t{ids[id(parent)]} -> {op_id}\n" for parent in value._op.parents)
+            graph.body.extend(f"\t{ids[parent]} -> {op_id}\n" for parent in value._op.parents)
             graph.body.append(f"\t{op_id} -> {node_id}\n")
     return graph

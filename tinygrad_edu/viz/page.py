@@ -6,7 +6,7 @@
 - the computation graph as ``draw_graph`` draws it, rendered to SVG by
   graphviz's ``dot``, every node's grad printed but hidden at first;
 - the steps of ``trace_backward(loss)`` as JSON inside a ``<script>`` tag;
-- a little plain JavaScript (``backward_page.js``) with Next / Back buttons:
+- a little plain JavaScript (``page.js``) with Next / Back buttons:
   each step highlights a node, reveals its grad and shows the chain-rule
   product with numbers beside the graph. "Forward" walks the forward values.
 
@@ -24,18 +24,14 @@ from xml.dom import minidom
 
 import numpy as np
 
+from ..autograd import node_ids
 from ..value import Value
-from .graph import describe_array, draw_graph, graph_values, value_ids
-from .trace import ELEMENTWISE, TraceStep, trace_backward
+from .graph import describe_array, draw_graph, operation_id
+from .trace import ELEMENTWISE, TraceStep, label, local_symbol, trace_backward
 
 MAX_NODES = 200  # beyond this a page of boxes is no longer readable
 PRECISION = 4
 PANEL_ELEMENTS = 12  # arrays up to this size are printed whole in the side panel
-
-
-def operation_id(value_id: str) -> str:
-    """The node draw_graph gives the operation that made a Value: v7 was made by op7."""
-    return "op" + value_id[1:]
 
 
 def short(array: np.ndarray) -> str:
@@ -45,16 +41,11 @@ def short(array: np.ndarray) -> str:
     return text if np.size(array) <= PANEL_ELEMENTS else f"shape {np.shape(array)}, {text}"
 
 
-def label(value: Value, value_id: str) -> str:
-    """What the graph calls a Value: its name, or its node id when it has none."""
-    return value.name or value_id
-
-
 def node_grads(root: Value, steps: list[TraceStep]) -> dict[str, np.ndarray]:
-    """dL/d(node) for every node the trace reaches: the sum of the products arriving along its edges."""
-    grads = {value_ids(graph_values(root))[id(root)]: np.ones(root.shape, dtype=root.dtype)}
-    for step in steps:
-        grads[step.node_id] = grads[step.node_id] + step.product if step.node_id in grads else step.product
+    """dL/d(node) for every node the trace reaches: the sum backward made at the node's last edge
+    (root's is the 1 that backward starts from)."""
+    grads = {node_ids(root)[root]: np.ones(root.shape, dtype=root.dtype)}
+    grads.update((step.node_id, step.sum_so_far) for step in steps)  # the last edge's sum is the whole
     return grads
 
 
@@ -62,10 +53,7 @@ def chain_rule_lines(step: TraceStep) -> list[str]:
     """The side panel for one step: upstream gradient, local derivative, and their product."""
     node, output = label(step.node, step.node_id), label(step.output, step.output_id)
     broadcast = step.rule == ELEMENTWISE and step.product.shape != step.upstream.shape
-    local = f"d{output}/d{node}"
-    if step.op == "matmul":  # the local derivative is the other operand: call it by its name
-        other = 1 - step.argument
-        local = label(step.output._op.parents[other], step.input_ids[other])
+    local = local_symbol(step)
     return [
         f"{step.op}: from {output} back to {node}",
         f"dL/d{output} = {short(step.upstream)}",
@@ -83,14 +71,13 @@ def backward_walk(steps: list[TraceStep]) -> list[dict]:
     paths = {}
     for step in steps:
         paths[step.node_id] = paths.get(step.node_id, 0) + 1
-    seen, so_far, walk = {}, {}, []
+    seen, walk = {}, []
     for step in steps:
         seen[step.node_id] = seen.get(step.node_id, 0) + 1
-        so_far[step.node_id] = so_far[step.node_id] + step.product if step.node_id in so_far else step.product
         lines = chain_rule_lines(step)
         if paths[step.node_id] > 1:
             lines.append(f"sum of {seen[step.node_id]} of {paths[step.node_id]} paths: "
-                         f"dL/d{label(step.node, step.node_id)} = {short(so_far[step.node_id])}")
+                         f"dL/d{label(step.node, step.node_id)} = {short(step.sum_so_far)}")
         walk.append({**step.to_dict(), "operation": operation_id(step.output_id), "lines": lines,
                      "complete": seen[step.node_id] == paths[step.node_id]})
     return walk
@@ -98,17 +85,14 @@ def backward_walk(steps: list[TraceStep]) -> list[dict]:
 
 def forward_walk(root: Value) -> list[dict]:
     """Every Value in the order the forward pass computes it, with the line the panel shows."""
-    values = graph_values(root)
-    ids = value_ids(values)
-    walk = []
-    for value in values:
-        value_id = ids[id(value)]
+    ids, walk = node_ids(root), []
+    for value, value_id in ids.items():
         if value._op is None:
             kind = "a parameter" if value.requires_grad else "an input (or constant)"
             lines = [f"{label(value, value_id)} is {kind}", f"{label(value, value_id)} = {short(value.data)}"]
             operation = None
         else:
-            inputs = ", ".join(label(parent, ids[id(parent)]) for parent in value._op.parents)
+            inputs = ", ".join(label(parent, ids[parent]) for parent in value._op.parents)
             lines = [f"{label(value, value_id)} = {value._op.name}({inputs})",
                      f"{label(value, value_id)} = {short(value.data)}"]
             operation = operation_id(value_id)
@@ -204,16 +188,15 @@ def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropaga
     Raises ValueError for a graph of more than ``MAX_NODES`` nodes (Values plus
     operations), and ``graph.GraphvizNotFound`` when graphviz's ``dot`` is missing.
     """
-    values = graph_values(loss)
-    nodes = len(values) + sum(value._op is not None for value in values)
+    ids = node_ids(loss)
+    nodes = len(ids) + sum(value._op is not None for value in ids)
     if nodes > MAX_NODES:
         raise ValueError(f"write_backward_page: the graph has {nodes} nodes, more than the {MAX_NODES} a page "
                          f"can show readably; draw it with tinygrad_edu.draw_graph(loss).render('graph', "
                          f"format='svg') instead, or step through a smaller model")
     steps = trace_backward(loss)
     svg = render_svg(loss, node_grads(loss, steps))
-    root_id = value_ids(values)[id(loss)]
-    walks = {"root": root_id, "backward": backward_walk(steps), "forward": forward_walk(loss)}
+    walks = {"root": ids[loss], "backward": backward_walk(steps), "forward": forward_walk(loss)}
     path = Path(path)
     path.write_text(page_html(title, svg, walks), encoding="utf-8")
     return path

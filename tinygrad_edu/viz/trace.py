@@ -1,7 +1,8 @@
 """The chain rule one edge at a time: what ``backward()`` computes, written out.
 
-``trace_backward(loss)`` walks the graph in the order ``autograd.backward``
-does and calls the same ``op.backward``, but stores no ``.grad``. For every
+``trace_backward(loss)`` runs the walk ``backward()`` runs
+(``autograd.backward_steps``: the same order, the same ``op.backward`` calls,
+the same sums), but stores no ``.grad``. For every
 edge from an operation's output back to one of its inputs it records the three
 numbers a lecture writes by hand::
 
@@ -13,15 +14,15 @@ numbers a lecture writes by hand::
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import ops
-from ..autograd import topological_order
+from ..autograd import backward_steps, node_ids
 from ..printing import format_array
 from ..value import Value
-from .graph import graph_values, value_ids
 
 # How upstream and local combine into product, per kind of operation (str.format templates).
 ELEMENTWISE = "{upstream} · {local}"
@@ -40,7 +41,9 @@ class TraceStep:
     sigmoid, 1/n for mean); for matmul the other operand; for softmax and
     log_softmax the Jacobian, shape ``output.shape + node.shape``. ``rule`` says
     how ``upstream`` (dL/d(output)) and it combine into ``product``, which is
-    what the operation's own ``backward`` returned.
+    what the operation's own ``backward`` returned. ``sum_so_far`` is dL/d(node)
+    summed over this edge and the ones before it, as backward sums it: at the
+    node's last edge, its whole gradient.
     """
 
     node: Value
@@ -54,6 +57,8 @@ class TraceStep:
     node_id: str  # the ids draw_graph gives the Values, such as "v3"
     output_id: str
     input_ids: tuple[str, ...]  # every input of the operation, node_id among them
+    grad_fn: ops.Function  # the operation object itself (output.grad_fn), constructor arguments and all
+    sum_so_far: np.ndarray
 
     def to_dict(self) -> dict:
         """The step as JSON-ready Python values (ids, names, op, nested lists of numbers)."""
@@ -89,41 +94,69 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     if len(op.parents) == 1:
         # An upstream gradient of 1 leaves exactly the local derivative, element by element.
         return op.backward(ones)[0], ELEMENTWISE
-    # A binary elementwise op, run again on inputs broadcast to the output's shape, so that the
+    if op.parents[0].shape == op.parents[1].shape:
+        return op.backward(ones)[argument], ELEMENTWISE
+    # A binary elementwise op whose inputs were broadcast: a copy of it (its constructor's arguments
+    # too, such as a loss's reduction) runs again on the inputs broadcast to one shape, so that the
     # local derivative has one element per output element instead of being summed over copies.
-    fresh = type(op)()
-    fresh.needs_input_grad = op.needs_input_grad
-    fresh.forward(*np.broadcast_arrays(*(parent.data for parent in op.parents)))
-    return fresh.backward(ones)[argument], ELEMENTWISE
+    broadcast = copy.copy(op)
+    broadcast.forward(*np.broadcast_arrays(*(parent.data for parent in op.parents)))
+    return broadcast.backward(ones)[argument], ELEMENTWISE
+
+
+class PathSums(dict):
+    """``backward_steps``'s pending sums, which also keep each sum as it is made: after
+    root's own gradient, one per edge, dL/d(node) over the paths seen so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[np.ndarray] = []
+
+    def __setitem__(self, node: Value, total: np.ndarray) -> None:
+        super().__setitem__(node, total)
+        self.made.append(total)
 
 
 def trace_backward(root: Value, grad: np.ndarray | None = None) -> list[TraceStep]:
     """Every chain-rule step of ``root.backward(grad)``, in the order backward takes them.
 
-    Gradients reaching a node along several edges are summed before the node
-    passes them on, as in ``autograd.backward``; no ``.grad`` is changed.
+    The steps come from backward's own walk, so gradients reaching a node along
+    several edges are summed exactly as backward sums them; no ``.grad`` is changed.
     """
     if grad is None:
         grad = np.ones(root.shape, dtype=root.dtype)
-    ids = value_ids(graph_values(root))
-    pending, steps = {id(root): np.asarray(grad, dtype=root.dtype)}, []
-    for output in reversed(topological_order(root)):
-        upstream = pending.pop(id(output))
-        if upstream.dtype != output.dtype:  # as backward does: a float32 Value gets a float32 gradient
-            upstream = upstream.astype(output.dtype)
-        op = output._op
-        if op is None:
+    ids, sums, edges = node_ids(root), PathSums(), []
+    for output, upstream, products in backward_steps(root, np.asarray(grad, dtype=root.dtype), sums):
+        if products is None:  # a leaf: nothing to pass on
             continue
-        input_ids = tuple(ids[id(parent)] for parent in op.parents)
-        for argument, (node, product) in enumerate(zip(op.parents, op.backward(upstream), strict=True)):
-            if product is None or not node.requires_grad:
-                continue
-            local, rule = local_derivative(op, argument, output)
-            steps.append(TraceStep(node, np.asarray(local), upstream, np.asarray(product), output, op.name,
-                                   argument, rule, ids[id(node)], ids[id(output)], input_ids))
-            key = id(node)
-            pending[key] = pending[key] + product if key in pending else product
-    return steps
+        for argument, (node, product) in enumerate(zip(output._op.parents, products, strict=True)):
+            if product is not None and node.requires_grad:  # the edges backward sends a gradient along
+                edges.append((output, upstream, argument, node, product))
+    # sums.made[0] is root's own gradient; then one sum per edge, in the edges' order.
+    return [trace_step(ids, *edge, so_far) for edge, so_far in zip(edges, sums.made[1:], strict=True)]
+
+
+def trace_step(ids: dict, output: Value, upstream: np.ndarray, argument: int, node: Value, product: np.ndarray,
+               so_far: np.ndarray) -> TraceStep:
+    """One edge as a TraceStep, with its local derivative and the node ids ``draw_graph`` uses."""
+    op = output._op
+    local, rule = local_derivative(op, argument, output)
+    return TraceStep(node, np.asarray(local), np.asarray(upstream), np.asarray(product), output, op.name,
+                     argument, rule, ids[node], ids[output], tuple(ids[parent] for parent in op.parents), op,
+                     np.asarray(so_far))
+
+
+def label(value: Value, value_id: str) -> str:
+    """What the graph calls a Value: its name, or its node id when it has none."""
+    return value.name or value_id
+
+
+def local_symbol(step: TraceStep) -> str:
+    """How the local derivative is written: d(output)/d(node), or for matmul the other operand's name."""
+    if step.op == "matmul":
+        other = 1 - step.argument
+        return label(step.grad_fn.parents[other], step.input_ids[other])
+    return f"d{label(step.output, step.output_id)}/d{label(step.node, step.node_id)}"
 
 
 def numbers(array: np.ndarray, precision: int) -> str:
@@ -133,11 +166,7 @@ def numbers(array: np.ndarray, precision: int) -> str:
 
 def step_text(step: TraceStep, precision: int = 4) -> str:
     """``sigmoid: dL/dv10 = dL/dv11 · dv11/dv10 = [2.1972] · [0.2480] = [0.5449]``."""
-    node, output = step.node.name or step.node_id, step.output.name or step.output_id
-    local = f"d{output}/d{node}"
-    if step.op == "matmul":  # the local derivative is the other operand: name it
-        other = 1 - step.argument
-        local = step.output._op.parents[other].name or step.input_ids[other]
+    node, output, local = label(step.node, step.node_id), label(step.output, step.output_id), local_symbol(step)
     symbols = step.rule.format(upstream=f"dL/d{output}", local=local)
     values = step.rule.format(upstream=numbers(step.upstream, precision),
                               local=numbers(step.local_derivative, precision))
