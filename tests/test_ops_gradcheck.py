@@ -226,6 +226,16 @@ def binary_cross_entropy_case(draw):
 
 
 @st.composite
+def binary_cross_entropy_with_logits_case(draw):
+    x_shape, y_shape = draw(broadcast_pair())
+    x = draw(arrays(x_shape, floats_in(-5, 5)))
+    y = draw(arrays(y_shape, floats_in(0, 1)))
+    reduction = draw(st.sampled_from(ops.REDUCTIONS))
+    return OpCase(f"BinaryCrossEntropyWithLogits {x_shape} {y_shape} {reduction}",
+                  applying(lambda: ops.BinaryCrossEntropyWithLogits(reduction)), (x, y))
+
+
+@st.composite
 def nll_loss_case(draw):
     # Log-probabilities (any numbers will do for the derivative), classes on axis 1 (axis 0 for
     # a single sample); targets, class weights and an ignored class drawn at random.
@@ -266,6 +276,7 @@ STRATEGIES: dict = {
     ops.LogSoftmax: softmax_family(ops.LogSoftmax),
     ops.Softmax: softmax_family(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy_case(),
+    ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits_case(),
     ops.NllLoss: nll_loss_case(),
 }
 

@@ -6,78 +6,17 @@ output has contributed) before it is passed on to the node's inputs;
 ``backward`` stores the gradients it yields. ``topological_order`` is the one
 walk of the graph: backward, the trace, the picture and the page all use it,
 and ``node_ids`` names its nodes ``v0, v1, …`` for all of them. Grad mode
-(``no_grad``) comes first.
+(``no_grad``) lives in ``grad_mode.py``.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 import numpy as np
 
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations record the graph: True unless inside ``no_grad()``."""
-    return _grad_enabled
-
-
-class set_grad_enabled:
-    """Context manager and decorator that turns graph recording on or off.
-
-    Nests, and restores the previous state even when the body raises.
-    """
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self._previous = True
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc_info) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
-
-    def __call__(self, function):
-        mode = self.mode
-
-        @functools.wraps(function)
-        def with_grad_mode(*args, **kwargs):
-            with set_grad_enabled(mode):  # a fresh context per call, so recursion and threads nest
-                return function(*args, **kwargs)
-        return with_grad_mode
-
-
-class no_grad(set_grad_enabled):
-    """Build no graph: for evaluation and for parameter updates, which must not
-    become part of the next step's graph. As in PyTorch, ``with no_grad():``,
-    ``@no_grad()`` and ``@no_grad`` all work.
-    """
-
-    def __new__(cls, function=None):
-        # ``@no_grad`` without parentheses passes the function straight in.
-        instance = super().__new__(cls)
-        return instance if function is None else set_grad_enabled(False)(function)
-
-    def __init__(self, function=None) -> None:
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Record the graph even inside ``no_grad``: an optimizer's ``step(closure)``
-    uses it so that the closure's ``backward()`` works wherever step is called."""
-
-    def __new__(cls, function=None):
-        instance = super().__new__(cls)
-        return instance if function is None else set_grad_enabled(True)(function)
-
-    def __init__(self, function=None) -> None:
-        super().__init__(True)
+# Grad mode has a module of its own; its names are part of autograd's, as in torch.autograd.
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 
 def topological_order(root, every_value: bool = False) -> list:
@@ -112,10 +51,37 @@ def topological_order(root, every_value: bool = False) -> list:
         seen.add(node)
         if node._op is not None:
             # Reversed, so that the first input comes off the stack, and into ``order``, first.
-            for parent in reversed(node._op.parents):
-                if (parent._requires_grad or every_value) and parent not in seen:
+            # What the operation recorded, not today's flag: an input that had no
+            # requires_grad then gets no gradient now (PyTorch's rule, too).
+            op = node._op
+            for parent, needed in zip(reversed(op.parents), reversed(op.needs_input_grad), strict=True):
+                if (needed or every_value) and parent not in seen:
                     stack.append(parent)
     return order
+
+
+def check_versions(node, op) -> None:
+    """Raise if a Value whose data ``op.backward`` reads was changed in place after ``op`` was recorded.
+
+    Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
+    optimizers' steps), and ``op.versions`` holds its inputs' versions from when
+    it was recorded; an output is born at version 0. The gradient of an input
+    that does not require grad is not computed, so what only it reads may change.
+    """
+    for needed, reads in zip(op.needs_input_grad, op.saved, strict=True):
+        if not needed:
+            continue
+        for position in reads:
+            value = node if position < 0 else op.parents[position]
+            expected = 0 if position < 0 else op.versions[position]
+            if value._version != expected:
+                role = "output" if position < 0 else f"input {position + 1}"
+                name = f" {value.name!r}" if value.name else ""
+                raise RuntimeError(
+                    f"backward: one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: the {role} of {op.name}, a Value{name} of shape {value.shape} and dtype "
+                    f"{value.dtype}, is at version {value._version}, expected version {expected}. Compute the "
+                    f"graph again after changing it, or change a copy (x = x + 1 instead of x += 1)")
 
 
 def node_ids(root) -> dict:
@@ -157,10 +123,17 @@ def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> Itera
         if op is None:
             yield node, grad, None
             continue
+        # The versions now against those recorded, inline: this runs for every node, and
+        # almost always nothing has changed (check_versions then finds what has, and raises).
+        if op.saved:
+            first, second = op._first_input, op._second_input
+            last = first if second is None else second  # value.apply records (first, last) likewise
+            if node._version or op.versions != (first._version, last._version):
+                check_versions(node, op)
         input_grads = op.backward(grad)
         yield node, grad, input_grads
-        for parent, parent_grad in zip(op.parents, input_grads, strict=True):
-            if parent_grad is None or not parent._requires_grad:
+        for parent, parent_grad, needed in zip(op.parents, input_grads, op.needs_input_grad, strict=True):
+            if parent_grad is None or not needed:
                 continue
             pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad
 

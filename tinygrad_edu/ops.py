@@ -39,10 +39,16 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes."""
-    if axis is None:
+    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes.
+
+    None and () both mean every axis, as PyTorch's ``dim=()`` does (numpy's ``axis=()``
+    reduces none); a 0-d array accepts axis 0 and -1, and they reduce nothing.
+    """
+    if axis is None or (isinstance(axis, (tuple, list)) and not axis):  # PyTorch: dim=() means all, too
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0 and all(a in (0, -1) for a in axes):  # a 0-d array has the one axis 0 (or -1), as in PyTorch
+        return ()
     for a in axes:
         if not -ndim <= a < ndim:  # a bare ``a % ndim`` would quietly reduce the wrong axis
             raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
@@ -81,9 +87,10 @@ class Function:
     (which ``forward`` may normalise, as Sum does its axes, if a second run
     gives the same), and what ``backward`` needs: the input arrays, the output,
     shapes. It must not change a saved array in place: the arrays are the Values'
-    own data. ``apply`` adds ``parents`` (the input Values) and
-    ``needs_input_grad`` (whether each requires grad) when it records the
-    operation in the graph, and only then.
+    own data. ``apply`` adds ``parents`` (the input Values),
+    ``needs_input_grad`` (whether each requires grad) and ``versions`` (their
+    ``_version``s, for ``saved`` below) when it records the operation in the
+    graph, and only then.
 
     ``backward(grad)`` receives dL/d(output) (an array or numpy scalar of the
     output's shape) and returns a tuple with one entry per input: dL/d(input), in
@@ -94,9 +101,17 @@ class Function:
     """
 
     # Two slots instead of a ``parents`` tuple, for the garbage collector (benchmarks/README.md).
-    __slots__ = ("_first_input", "_second_input", "needs_input_grad")
+    __slots__ = ("_first_input", "_second_input", "needs_input_grad", "versions")
 
     name = "function"  # the label graphs and traces show
+
+    # What ``backward`` reads of the Values' data (PyTorch's saved tensors): for the
+    # gradient of each input, the inputs it reads (by position; -1 is the output).
+    # Mul's gradient for a is grad·b, so ``saved = ((1,), (0,))``. When a Value that
+    # is read has been changed in place since the operation was recorded, backward
+    # would compute with the new numbers; ``autograd.check_versions`` refuses that,
+    # comparing with the ``versions`` value.apply records (inputs' ``_version``).
+    saved: tuple = ()
 
     @property
     def parents(self) -> tuple:
@@ -153,6 +168,7 @@ class Mul(Function):
 
     __slots__ = ("a", "b")
     name = "mul"
+    saved = ((1,), (0,))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -167,6 +183,7 @@ class Div(Function):
 
     __slots__ = ("b", "out", "a_shape")
     name = "div"
+    saved = ((1,), (1, -1))
 
     def forward(self, a, b):
         self.a_shape, self.b = a.shape, b
@@ -204,6 +221,7 @@ class Pow(Function):
 
     __slots__ = ("a", "b", "out")
     name = "pow"
+    saved = ((0, 1), (0, 1, -1))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -235,6 +253,7 @@ class MatMul(Function):
 
     __slots__ = ("a", "b")
     name = "matmul"
+    saved = ((1,), (0,))
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -271,6 +290,7 @@ class Exp(Function):
 
     __slots__ = ("out",)
     name = "exp"
+    saved = ((-1,),)
 
     def forward(self, x):
         self.out = np.exp(x)
@@ -285,6 +305,7 @@ class Log(Function):
 
     __slots__ = ("x",)
     name = "log"
+    saved = ((0,),)
 
     def forward(self, x):
         self.x = x
@@ -298,18 +319,25 @@ class Relu(Function):
     """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
 
     At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
-    which the strict ``x > 0`` gives.
+    which the strict ``x > 0`` gives. x > 0 exactly where out > 0, so backward
+    reads the output, as PyTorch's does.
     """
 
-    __slots__ = ("x",)
+    __slots__ = ("out",)
     name = "relu"
+    saved = ((-1,),)
 
     def forward(self, x):
-        self.x = x
-        return np.maximum(x, 0)
+        self.out = np.maximum(x, 0)
+        return self.out
 
     def backward(self, grad):
-        return (grad * (self.x > 0),)
+        # Chosen, not multiplied by the mask: where relu is flat, an infinite upstream
+        # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
+        out = self.out
+        if type(out) is not np.ndarray:  # a 0-d Value's numpy scalar (see value.apply): a branch is cheapest
+            return (grad if out > 0 else grad.dtype.type(0),)
+        return (np.where(out > 0, grad, 0),)
 
 
 class Sigmoid(Function):
@@ -321,9 +349,10 @@ class Sigmoid(Function):
 
     __slots__ = ("out",)
     name = "sigmoid"
+    saved = ((-1,),)
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
+        e = np.exp(-1 * np.abs(x))  # not −|x|: numpy cannot negate a bool, and PyTorch takes σ of bools
         self.out = np.where(x >= 0, 1, e) / (1 + e)
         return self.out
 
@@ -336,6 +365,7 @@ class Tanh(Function):
 
     __slots__ = ("out",)
     name = "tanh"
+    saved = ((-1,),)
 
     def forward(self, x):
         self.out = np.tanh(x)
@@ -406,9 +436,14 @@ class Mean(Function):
 
 
 class Max(Function):
-    """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1 for the arg-max element, else 0.
+    """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
+    equal to the maximum, else 0.
 
-    When several elements tie, the first (numpy's ``argmax``) takes the whole gradient.
+    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
+    PyTorch's values *and* indices, and its gradient goes to the index alone:
+    the first of the tied elements, which is numpy's ``argmax`` here too.
+    When the maximum is NaN, the NaN elements share the gradient, as in PyTorch.
     """
 
     __slots__ = ("axis", "keepdims", "x_shape", "index")
@@ -418,23 +453,23 @@ class Max(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.x_shape = x.shape
+        self.x_shape = np.shape(x)
         if self.axis is None:
-            self.index = np.argmax(x)
-            out = x.reshape(-1)[self.index]
+            out = x.max()
+            self.index = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
             return np.reshape(out, (1,) * x.ndim) if self.keepdims else np.asarray(out)
         self.index = np.argmax(x, axis=self.axis, keepdims=True)
         out = np.take_along_axis(x, self.index, axis=self.axis)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
+        if self.axis is None:  # np.where, not mask·grad: an infinite grad must not make ∞·0 = nan
+            share = np.reshape(grad, ()) / np.count_nonzero(self.index)
+            return (np.where(self.index, share, 0).astype(grad.dtype, copy=False),)
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if self.axis is None:
-            dx.reshape(-1)[self.index] = np.reshape(grad, ())
-        else:
-            if not self.keepdims:
-                grad = np.expand_dims(grad, self.axis)
-            np.put_along_axis(dx, self.index, grad, axis=self.axis)
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self.axis)
+        np.put_along_axis(dx, self.index, grad, axis=self.axis)
         return (dx,)
 
 
@@ -482,23 +517,73 @@ class Transpose(Function):
         return (grad.transpose(inverse),)
 
 
+def _is_integer(index) -> bool:
+    """An int, a numpy integer or a 0-d integer array (not a bool: True indexes as a mask)."""
+    if isinstance(index, np.ndarray):
+        return index.ndim == 0 and index.dtype.kind in "iu"
+    return isinstance(index, (int, np.integer)) and not isinstance(index, bool)
+
+
+def _split_integers(index) -> tuple | None:
+    """PyTorch's reading of an index that mixes integers with index arrays, as two numpy indices.
+
+    numpy counts an integer as one more index array, and when index arrays are
+    separated by a slice, their axes go first: ``x[0, :, [1, 2]]`` of a (2, 3, 4)
+    x has shape (2, 3). PyTorch takes the integers first, as plain selections
+    (shape (3, 4) here), and only then the index arrays (shape (3, 2)). So: first
+    the integers, with every other position kept whole; then the rest. None if
+    the index has no integer or no index array, where the two rules agree.
+    """
+    if not isinstance(index, tuple) or not any(map(_is_integer, index)):
+        return None
+    if not any(isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0 for i in index):
+        return None
+    integers, rest = [], []
+    for i in index:
+        if _is_integer(i):
+            integers.append(int(i))
+        elif i is None:  # a new axis: made by the first index, kept whole by the second
+            integers.append(None)
+            rest.append(slice(None))
+        elif i is Ellipsis or isinstance(i, slice):
+            integers.append(i if i is Ellipsis else slice(None))
+            rest.append(i)
+        else:  # an index array; a boolean one spans as many axes as it has dimensions
+            spans = np.ndim(i) if np.asarray(i).dtype == bool else 1
+            integers.extend([slice(None)] * spans)
+            rest.append(i)
+    return tuple(integers), tuple(rest)
+
+
 class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
-    an element selected twice (integer-array indexing) receives the sum of both."""
+    an element selected twice (integer-array indexing) receives the sum of both.
 
-    __slots__ = ("index", "x_shape")
+    Integers mixed with index arrays are read as PyTorch reads them (``_split_integers``):
+    ``x[0, :, [1, 2]]`` is ``x[0][:, [1, 2]]``.
+    """
+
+    __slots__ = ("index", "x_shape", "split")
     name = "index"
 
     def __init__(self, index):
         self.index = index
+        self.split = _split_integers(index)
 
     def forward(self, x):
-        self.x_shape = x.shape
+        self.x_shape = np.shape(x)
+        if self.split is not None:
+            integers, rest = self.split
+            return np.asarray(x[integers][rest])
         return np.asarray(x[self.index])
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
+        if self.split is not None:
+            integers, rest = self.split
+            np.add.at(dx[integers], rest, grad)  # dx[integers] is a view: add.at writes into dx
+        else:
+            np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
         return (dx,)
 
 
@@ -513,13 +598,15 @@ class LogSoftmax(Function):
 
     __slots__ = ("axis", "out")
     name = "log_softmax"
+    saved = ((-1,),)
 
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)  # initial: an axis may be empty
+        with np.errstate(divide="ignore"):  # ln 0 = −∞ only for an empty axis, whose result is empty anyway
+            self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.out
 
     def backward(self, grad):
@@ -531,12 +618,13 @@ class Softmax(Function):
 
     __slots__ = ("axis", "out")
     name = "softmax"
+    saved = ((-1,),)
 
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True, initial=-np.inf))  # initial: an axis may be empty
         self.out = e / e.sum(axis=self.axis, keepdims=True)
         return self.out
 
@@ -583,6 +671,7 @@ class BinaryCrossEntropy(Function):
 
     __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
     name = "binary_cross_entropy"
+    saved = ((0, 1), ())
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -604,6 +693,42 @@ class BinaryCrossEntropy(Function):
         grad_y = None
         if self.needs_input_grad[1]:
             grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
+        return grad_x, grad_y
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """out = reduce((1 − y)·x + ln(1 + e⁻ˣ)), the BCE of σ(x) against y from the logit x.
+
+    −(y ln σ(x) + (1 − y) ln(1 − σ(x))) = (1 − y)·x + ln(1 + e⁻ˣ), since ln(1 − σ(x)) = ln σ(x) − x.
+    dlossᵢ/dxᵢ = σ(xᵢ) − yᵢ,   dlossᵢ/dyᵢ = −xᵢ.
+
+    ln(1 + e⁻ˣ) is numpy's ``logaddexp(0, −x)``, which never overflows, so
+    logits of ±1000 give the exact loss (1000 or 0). The derivative in closed
+    form stays finite at x = ±∞ (1 − y, or −y) where a composition of
+    operations would meet ∞·0; the loss there is what PyTorch's is (∞, or nan
+    where its formula has ∞·0 or ∞ − ∞).
+    """
+
+    __slots__ = ("x", "y", "reduction", "losses_shape")
+    name = "binary_cross_entropy_with_logits"
+    saved = ((0, 1), (0,))
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        with np.errstate(invalid="ignore"):  # 0·∞ at an infinite logit: nan, as in PyTorch
+            losses = (1 - y) * x + np.logaddexp(0, -x)
+        self.losses_shape = np.shape(losses)
+        return _reduce(losses, self.reduction)
+
+    def backward(self, grad):
+        x, y = self.x, self.y
+        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        sigmoid = np.exp(-np.logaddexp(0, -x))  # σ(x) = 1/(1 + e⁻ˣ), without overflow
+        grad_x = unbroadcast(grad * (sigmoid - y), np.shape(x))
+        grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
         return grad_x, grad_y
 
 
@@ -664,5 +789,5 @@ OPS = (
     Sum, Mean, Max,
     Reshape, Transpose, Index,
     LogSoftmax, Softmax,
-    BinaryCrossEntropy, NllLoss,
+    BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss,
 )

@@ -27,11 +27,62 @@ _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dt
                   "b": np.dtype(np.bool_)}
 
 
+# PyTorch's dtype categories, by numpy's dtype kind: bool < integer < float.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+# ---------------------------------------------------------------- argument checks
+# Each names the function and the argument, and runs before anything is changed.
+
+def _is_int(value: Any) -> bool:
+    """An int or numpy integer, not a bool (which Python counts as an int)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_flag(function: str, name: str, flag: Any) -> None:
+    if not isinstance(flag, (bool, np.bool_)):
+        raise TypeError(f"{function}: {name} must be True or False, got {flag!r:.80}")
+
+
+def _check_dim(function: str, name: str, dim: Any, ndim: int | None = None) -> None:
+    """``dim`` an int, and if ``ndim`` is given, one of its axes (-ndim to ndim - 1; a 0-d Value has 0 and -1)."""
+    if not _is_int(dim):
+        raise TypeError(f"{function}: {name} must be an int, got {dim!r:.80}")
+    if ndim is not None and not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise ValueError(f"{function}: {name} = {dim} is out of range for a Value with {ndim} dimensions "
+                         f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
+
+
+def _check_axes(function: str, axis: Any) -> None:
+    """A reduction's axis: None, an int, or a tuple (or list) of ints; ranges are checked by ops."""
+    if axis is None or _is_int(axis) or (isinstance(axis, (tuple, list)) and all(map(_is_int, axis))):
+        return
+    raise TypeError(f"{function}: axis (dim) must be None, an int or a tuple of ints, got {axis!r:.80}")
+
+
+def _check_ints(function: str, name: str, values: tuple) -> None:
+    if not all(map(_is_int, values)):
+        raise TypeError(f"{function}: {name} must be ints, got {values!r:.80}")
+
+
+def _number_dtype(function: str, dtype: Any) -> np.dtype:
+    """``dtype`` as a numpy dtype of bools, integers or floats (None is not accepted here)."""
+    if dtype is None:  # np.dtype(None) would quietly be float64
+        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got None")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got {dtype!r:.80}") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{function}: dtype must be a bool, integer or floating-point type, got {dtype}")
+    return dtype
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
     if isinstance(data, Value):
         data = data.data
-    dtype = None if dtype is None else np.dtype(dtype)
+    dtype = None if dtype is None else _number_dtype("Value", dtype)
     try:
         array = np.array(data)
         # Cast only numbers: np.array("1.0", dtype=float) would parse the string.
@@ -45,6 +96,15 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(_PYTHON_DTYPES[array.dtype.kind], copy=False)
     return array
+
+
+def _grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
+    """A gradient given by the user, as a new array of ``dtype``: it must be numbers."""
+    array = np.asarray(grad.data if isinstance(grad, Value) else grad)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{function}: grad must be numbers (a Value, an array or a number), "
+                        f"got {type(grad).__name__} {grad!r:.80}")
+    return np.array(array, dtype=dtype)
 
 
 def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
@@ -62,13 +122,46 @@ def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
 
 
 def _lift(other: Any, like: Value) -> Value:
-    """Make an operand a Value. A Python number takes ``like``'s float dtype, so
-    that ``x * 2`` keeps a float32 ``x`` float32 (no silent promotion)."""
+    """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
+    a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
+    ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, (int, float)) and like.data.dtype.kind == "f":
-        return _new_value(np.asarray(other, dtype=like.data.dtype))
+    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
+            return _new_value(np.asarray(other, dtype=like.data.dtype))
     return Value(other)
+
+
+def _torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.dtype:
+    """The dtype PyTorch gives ``op``'s result, by its type promotion.
+
+    The highest category among the inputs (bool < integer < float) wins. Within
+    it, the inputs with dimensions decide, and 0-d ones only if no input with
+    dimensions is of that category: float32 · float64-0-d is float32, int32 ·
+    int64-0-d int32 (numpy makes both the wider type). An operation that gives
+    floats from integers (``/``, exp, mean, ...) gives float32, PyTorch's
+    default dtype, and a sum of integers or bools is int64.
+    """
+    top = max(_CATEGORY[array.dtype.kind] for array in arrays)
+    tier = ([array.dtype for array in arrays if array.ndim and _CATEGORY[array.dtype.kind] == top]
+            or [array.dtype for array in arrays if _CATEGORY[array.dtype.kind] == top])
+    dtype = np.result_type(*tier)
+    if data.dtype.kind == "f" and dtype.kind != "f":
+        return np.dtype(np.float32)
+    if type(op) is ops.Sum and dtype.kind != "f":
+        return np.dtype(np.int64)
+    return dtype
+
+
+def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
+    """Redo ``op.forward`` in the dtype PyTorch would compute in, where numpy's differs:
+    the inputs converted to it, so that the arithmetic is PyTorch's too."""
+    dtype = _torch_dtype(op, arrays, data)
+    if data.dtype == dtype:
+        return data
+    return op.forward(*[array if array.dtype == dtype else array.astype(dtype) for array in arrays])
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
@@ -80,6 +173,7 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
         return _new_value(data)
     op.parents = inputs
     op.needs_input_grad = needs_input_grad
+    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
     return _new_value(data, op)
 
 
@@ -90,7 +184,7 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
 
         arrays = [value.data for value in inputs]
         data = op.forward(*arrays)
-        if data.dtype.kind == "f" and type(op) is not ops.Cast:
+        if type(op) is not ops.Cast:
             data = op.forward(*<the arrays converted to PyTorch's dtype>) if it differs
 
     What the tuned version buys, on a network of scalar Values (benchmarks/scalar.py;
@@ -103,22 +197,15 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
       input's (comparing types first: a numpy scalar's type is its dtype), and list
       comprehensions stand where generators would be slower.
 
-    PyTorch's dtype: integers and bools mixed with floats take the floats' dtype
-    (numpy makes int64 with float32 float64), and an operation on integers alone
-    that gives floats (``/``, exp, mean, ...) gives float32, PyTorch's default
-    (numpy gives float64, or float16 for bools). Only integer inputs differ between
-    the two rules, so they are converted and ``forward`` runs a second time.
+    PyTorch's dtype is ``_torch_dtype``'s: where it differs from numpy's, the inputs
+    are converted to it and ``forward`` runs a second time.
     """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
         if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
-            if data.dtype.kind == "f" and type(op) is not ops.Cast:  # Cast's dtype is its argument
-                floats = [array.dtype for array in arrays if array.dtype.kind == "f"]
-                dtype = np.result_type(*floats) if floats else np.dtype(np.float32)
-                if data.dtype != dtype:
-                    data = op.forward(*[array if array.dtype.kind == "f" else array.astype(dtype)
-                                        for array in arrays])
+            if type(op) is not ops.Cast:  # Cast's dtype is its argument
+                data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
@@ -144,6 +231,9 @@ class Value:
     __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        _check_flag("Value", "requires_grad", requires_grad)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Value: name must be a str or None, got {name!r:.80}")
         self.data = _as_array(data, dtype)
         self._grad = None
         self._op = None
@@ -160,6 +250,7 @@ class Value:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
+        _check_flag("Value", "requires_grad", flag)
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"Value: only floating-point Values can require grad, this one is {self.data.dtype}")
         if self._op is not None and not flag:
@@ -181,7 +272,7 @@ class Value:
         if grad is None:
             self._grad = None
             return
-        grad = np.array(grad.data if isinstance(grad, Value) else grad, dtype=self.data.dtype)
+        grad = _grad_array("Value.grad", grad, self.data.dtype)
         if grad.shape != self.data.shape:
             raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
         self._grad = grad
@@ -246,6 +337,8 @@ class Value:
         (then it is 1). The graph is kept, so backward may be called again
         (``retain_graph`` is accepted for PyTorch compatibility).
         """
+        if retain_graph is not None:
+            _check_flag("backward", "retain_graph", retain_graph)
         if not self._requires_grad:
             raise RuntimeError("backward: this Value does not require grad and has no operation "
                                "that does; set requires_grad=True on an input (and compute outside no_grad)")
@@ -256,7 +349,7 @@ class Value:
             # dL/dL = 1 in this Value's shape and dtype (a fifth of np.ones's cost, which is Python-level)
             grad = np.array(1, dtype=self.data.dtype).reshape(self.shape)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.data.dtype)
+            grad = _grad_array("backward", grad, self.data.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {self.shape}")
         _run_backward(self, grad)
@@ -277,6 +370,50 @@ class Value:
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
     def __neg__(self): return apply(ops.Neg(), self)
 
+    # ------------------------------------------------------------ in place
+
+    def _in_place(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
+        """``self symbol other`` (``+=``, ``-=``, ``*=``, ``/=``, ``**=``): the result written into
+        ``self.data`` (the same array), as PyTorch's ``add_``.
+
+        PyTorch's rules: outside ``no_grad``, a leaf that requires grad refuses
+        (its old value is what its gradient is for); inside, the change is
+        allowed, and ``self`` stays the same object with its flag and its grad.
+        Unlike PyTorch, a non-leaf in a graph also refuses outside ``no_grad``
+        (and so does ``x += w`` with a ``w`` that requires grad): the graph's
+        nodes are the Values themselves, so ``self`` cannot both stay the input
+        its consumers recorded and become a new operation's output; ``h = h + 1``
+        makes a new Value and records it. Each change bumps ``_version``, so
+        that a recorded operation that read the old data refuses to go
+        backward (autograd.check_versions). The result must fit ``self``'s
+        shape, and its dtype must not need a wider kind than ``self``'s
+        (an int Value cannot take ``+= 0.5``), as in PyTorch.
+        """
+        other = _lift(other, self)
+        if is_grad_enabled():
+            if self._requires_grad and self._op is None:
+                raise RuntimeError(f"{symbol}: a leaf Variable that requires grad is being used in an in-place "
+                                   f"operation. Change it inside tg.no_grad(), or write x = x {symbol[:-1]} y")
+            if self._requires_grad or other._requires_grad:
+                raise RuntimeError(f"{symbol}: an in-place operation on a Value in a graph is not recorded here; "
+                                   f"write h = h {symbol[:-1]} y, which records a new Value")
+        result = apply(operation(), self, other).data  # nothing requires grad here, or grad mode is off: no graph
+        if result.shape != self.shape:
+            raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
+                             f"{self.shape}; an in-place operation cannot change the shape")
+        if _CATEGORY[result.dtype.kind] > _CATEGORY[self.dtype.kind]:
+            raise TypeError(f"{symbol}: the result's dtype {result.dtype} cannot be cast to this Value's dtype "
+                            f"{self.dtype}; write x = x {symbol[:-1]} y for a new Value")
+        np.copyto(self.data, result, casting="unsafe")
+        self._version += 1
+        return self
+
+    def __iadd__(self, other): return self._in_place(ops.Add, "+=", other)
+    def __isub__(self, other): return self._in_place(ops.Sub, "-=", other)
+    def __imul__(self, other): return self._in_place(ops.Mul, "*=", other)
+    def __itruediv__(self, other): return self._in_place(ops.Div, "/=", other)
+    def __ipow__(self, other): return self._in_place(ops.Pow, "**=", other)
+
     def __getitem__(self, index) -> Value:
         if isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Value) else i for i in index)
@@ -287,7 +424,9 @@ class Value:
     # ------------------------------------------------------------ comparisons (no grad)
 
     def _compare(self, other, compare) -> Value:
-        other = other.data if isinstance(other, Value) else other
+        other = other.data if isinstance(other, Value) else np.asarray(other)
+        if other.dtype.kind not in "fiub":  # as PyTorch: ``<`` with a str is Python's TypeError, ``==`` is False
+            return NotImplemented
         return _new_value(compare(self.data, other))
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
@@ -322,35 +461,57 @@ class Value:
     def tanh(self) -> Value: return apply(ops.Tanh(), self)
 
     def sum(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
-        return apply(ops.Sum(_axis(axis, dim), keepdims), self)
+        axis = _axis(axis, dim)
+        _check_axes("sum", axis)
+        _check_flag("sum", "keepdims", keepdims)
+        return apply(ops.Sum(axis, keepdims), self)
 
     def mean(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
-        return apply(ops.Mean(_axis(axis, dim), keepdims), self)
+        axis = _axis(axis, dim)
+        _check_axes("mean", axis)
+        _check_flag("mean", "keepdims", keepdims)
+        return apply(ops.Mean(axis, keepdims), self)
 
     def max(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
-        if axis is not None and not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"max: axis must be one int or None, got {axis!r}")
-        return apply(ops.Max(axis, keepdims), self)
+        if axis is not None:
+            _check_dim("max", "axis", axis, self.ndim)
+        _check_flag("max", "keepdims", keepdims)
+        return apply(ops.Max(axis if self.ndim else None, keepdims), self)  # a 0-d Value's axis is all of it
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         """Index of the largest element (no gradient: an index is not differentiable)."""
-        return _new_value(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims))
+        axis = _axis(axis, dim)
+        if axis is not None:
+            _check_dim("argmax", "axis", axis, self.ndim)
+        _check_flag("argmax", "keepdims", keepdims)
+        if self.data.size == 0:
+            raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
+        return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
-        return apply(ops.LogSoftmax(_axis(None if dim is not None else axis, dim)), self)
+        axis = _axis(None if dim is not None else axis, dim)
+        _check_dim("log_softmax", "axis", axis, self.ndim)
+        return apply(ops.LogSoftmax(axis), self)
 
     def softmax(self, axis: int = -1, *, dim=None) -> Value:
-        return apply(ops.Softmax(_axis(None if dim is not None else axis, dim)), self)
+        axis = _axis(None if dim is not None else axis, dim)
+        _check_dim("softmax", "axis", axis, self.ndim)
+        return apply(ops.Softmax(axis), self)
 
     def reshape(self, *shape) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        _check_ints("reshape", "shape", shape)
         return apply(ops.Reshape(shape), self)
 
     def transpose(self, dim0: int | None = None, dim1: int | None = None) -> Value:
         """``transpose(dim0, dim1)`` swaps two axes, as in PyTorch; ``transpose()`` reverses them all."""
         if dim0 is None and dim1 is None:
+            return apply(ops.Transpose(None), self)
+        _check_dim("transpose", "dim0", dim0, self.ndim)
+        _check_dim("transpose", "dim1", dim1, self.ndim)
+        if self.ndim == 0:  # a 0-d Value's one axis, 0 or -1, swapped with itself
             return apply(ops.Transpose(None), self)
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
@@ -359,6 +520,11 @@ class Value:
     def permute(self, *axes) -> Value:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        _check_ints("permute", "dims", axes)
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or not all(
+                -self.ndim <= a < self.ndim for a in axes):
+            raise ValueError(f"permute: dims must order the {self.ndim} axes of a Value of shape {self.shape}, "
+                             f"each once, got {axes}")
         return apply(ops.Transpose(tuple(axes)), self)
 
     @property
@@ -368,7 +534,8 @@ class Value:
     def to(self, dtype: Any) -> Value:
         """This Value in another dtype (a copy even for the same dtype). Differentiable
         to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
-        if np.dtype(dtype).kind != "f":
+        dtype = _number_dtype("to", dtype)
+        if dtype.kind != "f":
             return _new_value(self.data.astype(dtype))
         return apply(ops.Cast(dtype), self)
 

@@ -1,17 +1,17 @@
 """The functions behind the layers and losses, as ``torch.nn.functional``.
 
 Every loss here is built from operations in ``ops.py``, so its gradient comes
-from their derivatives. Binary cross-entropy and the negative log-likelihood
-are operations of their own, reduction included, as in PyTorch (so a loss
-prints ``grad_fn=<BinaryCrossEntropyBackward0>`` or ``<NllLossBackward0>``). Each loss checks its arguments before
-computing anything (``loss_arguments.py``), and a failed check raises without changing anything.
+from their derivatives. Binary cross-entropy (of probabilities and of logits)
+and the negative log-likelihood are operations of their own, reduction
+included, as in PyTorch (so a loss prints ``grad_fn=<BinaryCrossEntropyBackward0>``,
+``<BinaryCrossEntropyWithLogitsBackward0>`` or ``<NllLossBackward0>``). Each loss checks its
+arguments before computing anything (``loss_arguments.py``), and a failed check raises without
+changing anything.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import numpy as np
 
 from .. import ops
 from ..value import Value, apply
@@ -70,20 +70,14 @@ def binary_cross_entropy(input: Value, target: Any, reduction: str = "mean") -> 
 
 
 def binary_cross_entropy_with_logits(input: Value, target: Any, reduction: str = "mean") -> Value:
-    """BCE of σ(x) against y, computed from the logit x without forming σ(x).
-
-    Binary cross-entropy is two-class cross-entropy with logits [0, x]:
-    log_softmax([0, x]) = [ln σ(−x), ln σ(x)] = [ln(1 − p), ln p], and
-    log_softmax subtracts the largest logit first, so x = ±1000 gives the exact
-    loss (0 or 1000) instead of ln 0. The derivative is σ(x) − y.
+    """BCE of σ(x) against y, computed from the logit x without forming σ(x):
+    (1 − y)·x + ln(1 + e⁻ˣ), exact for logits of ±1000. The derivative is σ(x) − y,
+    finite even at x = ±∞; ``ops.BinaryCrossEntropyWithLogits`` has the details.
     """
     check_reduction("BCEWithLogitsLoss", reduction)
     check_input("BCEWithLogitsLoss", input)
     target = same_shape_target("BCEWithLogitsLoss", input, target)
-    pair = input.reshape(input.shape + (1,)) * Value(np.array([0, 1], dtype=input.dtype))  # [0, x]
-    log_p = pair.log_softmax(-1)
-    loss = -(target * log_p[..., 1] + (1 - target) * log_p[..., 0])
-    return apply_reduction(loss, reduction)
+    return apply(ops.BinaryCrossEntropyWithLogits(reduction), input, target)
 
 
 def cross_entropy(input: Value, target: Any, weight: Any = None, ignore_index: int = -100,
