@@ -4,7 +4,8 @@
 (no server, no network, nothing fetched) that a teacher opens in any browser:
 
 - the computation graph as ``draw_graph`` draws it, rendered to SVG by
-  graphviz's ``dot``, every node's grad printed but hidden at first;
+  ``render.svg`` (Graphviz compiled to WebAssembly: nothing to install but
+  pip), every node's grad printed but hidden at first;
 - the steps of ``trace_backward(loss)`` as JSON inside a ``<script>`` tag;
 - a little plain JavaScript (``backward_page.js``) with Next / Back buttons:
   each step highlights a node, reveals its grad and shows the chain-rule
@@ -25,6 +26,7 @@ from xml.dom import minidom
 import numpy as np
 
 from ..value import Value
+from . import render
 from .graph import describe_array, draw_graph, graph_values, value_ids
 from .trace import ELEMENTWISE, TraceStep, trace_backward
 
@@ -148,7 +150,7 @@ def mark_svg(svg: str) -> str:
 def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
     """The graph with every grad printed (the page hides them until their step), as marked SVG."""
     graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads)
-    return mark_svg(graph.pipe(format="svg").decode("utf-8"))
+    return mark_svg(render.svg(graph.source).decode("utf-8"))
 
 
 def asset(name: str) -> str:
@@ -202,7 +204,9 @@ def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropaga
     """Write the step-by-step backward page of ``loss``'s graph to ``path`` and return the path.
 
     Raises ValueError for a graph of more than ``MAX_NODES`` nodes (Values plus
-    operations), and ``graph.GraphvizNotFound`` when graphviz's ``dot`` is missing.
+    operations), ``render.GraphvizNotFound`` when no SVG renderer can be found
+    (neither wasmtime nor graphviz's ``dot``), and the OSError of a path that cannot
+    be written; in each case no file is written.
     """
     values = graph_values(loss)
     nodes = len(values) + sum(value._op is not None for value in values)
@@ -214,6 +218,4 @@ def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropaga
     svg = render_svg(loss, node_grads(loss, steps))
     root_id = value_ids(values)[id(loss)]
     walks = {"root": root_id, "backward": backward_walk(steps), "forward": forward_walk(loss)}
-    path = Path(path)
-    path.write_text(page_html(title, svg, walks), encoding="utf-8")
-    return path
+    return render.write_atomically(path, page_html(title, svg, walks).encode("utf-8"))
