@@ -13,8 +13,9 @@ import pytest
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
-# Only PNG (and the comparisons with a system dot) need Graphviz's program; SVG needs nothing but pip.
-NO_DOT = "needs Graphviz's dot program, for PNG: enable with apt-get install graphviz (or brew install graphviz)"
+# Only PNG, and SVG where wasmtime cannot be imported, need Graphviz's program; SVG needs nothing but pip.
+NO_DOT = ("needs Graphviz's dot program (for PNG, or for SVG where wasmtime is missing): "
+          "enable with apt-get install graphviz (or brew install graphviz)")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason=NO_DOT)
 
 
