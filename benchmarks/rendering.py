@@ -56,7 +56,8 @@ sys.exit(main(["tour", "--out-dir", sys.argv[1]]))
 def import_time(repo: Path) -> tuple[float, list[str]]:
     """Milliseconds ``import tinygrad_edu`` takes (cumulative), and the heavy modules it imported."""
     env = {**os.environ, "PYTHONPATH": str(repo)}
-    lines = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tinygrad_edu"], env=env,
+    # Run in ``repo``: ``python -c`` puts the working directory first on the import path.
+    lines = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tinygrad_edu"], env=env, cwd=repo,
                            capture_output=True, text=True, check=True).stderr.splitlines()
     total, heavy = None, set()
     for line in lines:
