@@ -1,6 +1,6 @@
-"""Make docs/backward_page.png: the slide network's backward page, five steps into the walk.
+"""Make docs/backward_page.png: the slide network's backward page, three steps into the walk.
 
-Needs graphviz, selenium and Debian's chromium and chromium-driver. Run from the repository root:
+Needs selenium and Debian's chromium and chromium-driver. Run from the repository root:
 ``python docs/backward_page_screenshot.py``.
 """
 
@@ -14,7 +14,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.lecture.page_examples import slide_loss
 
 DOCS = Path(__file__).resolve().parent
-STEPS = 3  # the sigmoid step: dL/dŷ = 2.1972, dŷ/dz = 0.2480, dL/dz = 0.5449
+STEPS = 3  # step 3, the add: from z back to v8, dL/dv8 = dL/dz · dz/dv8 = 0.5449 · 1
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,860")
 

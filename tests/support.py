@@ -1,18 +1,36 @@
 """What several test files need: the repository root, running the command line and the
-examples in a fresh interpreter, skipping without graphviz, and a module's public names."""
+examples in a fresh interpreter, a PATH without Graphviz, skipping PNG without a system
+``dot``, and a module's public names."""
 
 import os
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_DOT = "graphviz's dot is not installed (apt-get install graphviz)"
+# Only PNG, and SVG where wasmtime cannot be imported, need Graphviz's program; SVG needs nothing but pip.
+NO_DOT = ("needs Graphviz's dot program (for PNG, or for SVG where wasmtime is missing): "
+          "enable with apt-get install graphviz (or brew install graphviz)")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason=NO_DOT)
+
+
+def path_without_graphviz(tmp_path: Path) -> str:
+    """A PATH (an empty folder) on which no Graphviz program can be found."""
+    empty = tmp_path / "no_graphviz_on_path"
+    empty.mkdir(exist_ok=True)
+    return str(empty)
+
+
+def svg_node_titles(svg: bytes) -> list[str]:
+    """The DOT names of the nodes Graphviz drew (each node's ``<g class="node">`` has its name as ``<title>``)."""
+    ns = "{http://www.w3.org/2000/svg}"
+    return [title.text for group in ET.fromstring(svg).iter(f"{ns}g") if group.get("class") == "node"
+            for title in group.iter(f"{ns}title")]
 
 
 def run_tinygrad_edu(*arguments: str, cwd=None, path: str | None = None) -> subprocess.CompletedProcess:

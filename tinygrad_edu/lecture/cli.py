@@ -26,14 +26,23 @@ from pathlib import Path
 
 import tinygrad_edu as tg
 from tinygrad_edu.lecture import descent, expected, iris
-from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.lecture.page_examples import EXAMPLES
 from tinygrad_edu.lecture.progress import ProgressLine
-from tinygrad_edu.lecture.tour import tour
-from tinygrad_edu.viz.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound
+from tinygrad_edu.lecture.tour import tour, write_slide_graph
 
 DEFAULT_OUT_DIR = "tinygrad_edu_out"
 DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
+
+
+def fail(command: str, message: str) -> int:
+    """One line on stderr for an I/O error or a missing tool, and exit code 2."""
+    print(f"tinygrad-edu {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cannot_write(command: str, argument: str, given: str, error: OSError) -> int:
+    """``fail`` for an OSError while writing what ``argument`` names, e.g. ``--out 'FILE/x'``."""
+    return fail(command, f"cannot write {argument} {given!r}: {error.strerror or error}")
 
 
 # ---------------------------------------------------------------- argument types
@@ -110,8 +119,19 @@ def add_tour_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_tour(args: argparse.Namespace) -> int:
-    # ``expected.EXPECTED`` is looked up now, not at import: the tests' seam for a wrong slide value.
-    return tour(Path(args.out_dir), expected.EXPECTED)
+    """The tour; a ``--out-dir`` that is not (and cannot become) a directory is exit 2 before anything runs,
+    so that exit 1 only ever means a slide value not reproduced."""
+    if not args.out_dir:
+        return fail("tour", "--out-dir must name a directory, got ''")
+    try:
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return cannot_write("tour", "--out-dir", args.out_dir, error)
+    try:
+        # ``expected.EXPECTED`` is looked up now, not at import: the tests' seam for a wrong slide value.
+        return tour(Path(args.out_dir), expected.EXPECTED)
+    except OSError as error:
+        return cannot_write("tour", "--out-dir", args.out_dir, error)
 
 
 # ---------------------------------------------------------------- optimize
@@ -232,26 +252,55 @@ def run_check_derivative(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- graph and page (their owners' sections)
 
+PICTURE_FORMATS = ("svg", "png")
+
+
 def add_graph_command(commands: argparse._SubParsersAction) -> None:
-    """``graph [--out mlp] [--format svg|png]``: the computation graph of the slide's network."""
-    command = commands.add_parser("graph", help="draw the slide's 2-2-1 network after backward, with graphviz")
-    command.add_argument("--out", default="mlp", help="path of the picture, without extension (default: mlp)")
-    command.add_argument("--format", choices=("svg", "png"), default="svg", help="picture format (default: svg)")
+    """``graph [--out mlp.svg] [--format svg|png]``: the computation graph of the slide's network."""
+    command = commands.add_parser(
+        "graph", help="draw the slide's 2-2-1 network after backward",
+        description="Draw the slide network's computation graph after backward. SVG needs nothing but pip "
+                    "(Graphviz compiled to WebAssembly); PNG needs Graphviz's dot program.")
+    command.add_argument("--out", default="mlp",
+                         help="path of the picture; .svg or .png is added unless it ends in one (default: mlp)")
+    command.add_argument("--format", choices=PICTURE_FORMATS, default=None,
+                         help="picture format (default: the suffix of --out, else svg)")
     command.set_defaults(run=run_graph)
 
 
+def picture_path(out: str, format: str | None) -> tuple[Path, str]:
+    """``--out`` and ``--format`` as (the path to write, its format): ``mlp`` → ``mlp.svg``,
+    ``mlp.svg`` stays ``mlp.svg``, ``mlp.png`` is a PNG. ValueError when they disagree."""
+    path = Path(out)
+    suffix = path.suffix[1:].lower()
+    if suffix not in PICTURE_FORMATS:
+        format = format or "svg"
+        return path.with_name(f"{path.name}.{format}"), format
+    if format is not None and format != suffix:
+        raise ValueError(f"--out {out!r} ends in .{suffix} but --format is {format}")
+    return path, suffix
+
+
 def run_graph(args: argparse.Namespace) -> int:
-    """Write the slide network's graph after backward and print the path. Without graphviz's
-    ``dot`` only the DOT text can be written: print its path and how to install graphviz."""
-    network = slide_network()
-    network.loss.backward()
-    graph = tg.draw_graph(network.loss)
-    dot_path = graph.save(f"{args.out}.dot")
+    """Write the slide network's graph after backward and print the path. Without any SVG renderer
+    only the DOT text can be written: print its path, and how to get a picture on stderr."""
+    from tinygrad_edu.viz.render import GraphvizNotFound  # graphviz loads only when a picture is drawn
+
+    if not args.out:
+        return fail("graph", "--out must name a file, got ''")
     try:
-        print(graph.render(filename=dot_path, outfile=f"{args.out}.{args.format}"))
-    except GraphvizNotFound:
-        print(dot_path)
-        print(f"Wrote only the DOT text. {HOW_TO_INSTALL_GRAPHVIZ}", file=sys.stderr)
+        path, format = picture_path(args.out, args.format)
+    except ValueError as error:
+        return fail("graph", str(error))
+    try:
+        written, hint = write_slide_graph(path, format)
+    except GraphvizNotFound as missing:  # PNG without a system dot: nothing written
+        return fail("graph", str(missing))
+    except OSError as error:
+        return cannot_write("graph", "--out", args.out, error)
+    print(written)
+    if hint is not None:
+        print(f"Wrote only the DOT text. {hint}", file=sys.stderr)
     return 0
 
 
@@ -266,13 +315,18 @@ def add_page_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_page(args: argparse.Namespace) -> int:
-    """Write the page and print its path; without graphviz's ``dot`` there is no picture to
-    put in it, so say how to install graphviz and exit 2."""
+    """Write the page and print its path; without any SVG renderer there is no picture to put in
+    it, so say how to get one and exit 2."""
+    from tinygrad_edu.viz.render import GraphvizNotFound
+
+    if not args.out:
+        return fail("page", "--out must name a file, got ''")
     try:
         print(tg.write_backward_page(EXAMPLES[args.model](), args.out))
-    except GraphvizNotFound:
-        print(f"The page draws the graph with graphviz. {HOW_TO_INSTALL_GRAPHVIZ}", file=sys.stderr)
-        return 2
+    except GraphvizNotFound as missing:
+        return fail("page", f"the page draws the graph as SVG. {missing}")
+    except OSError as error:
+        return cannot_write("page", "--out", args.out, error)
     return 0
 
 

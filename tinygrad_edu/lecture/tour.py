@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..viz.graph import HOW_TO_INSTALL_GRAPHVIZ, GraphvizNotFound, draw_graph
 from . import descent, mlp
 from .computed import computed_values
 from .expected import GROUPS, SlideValue
@@ -64,16 +63,24 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[in
     return reproduced, total
 
 
-def write_graph(out_dir: Path) -> str:
-    """The slide network's graph after backward: SVG, or only the DOT file when ``dot`` is missing."""
+def write_slide_graph(path: Path, format: str = "svg") -> tuple[Path, str | None]:
+    """The slide network's graph after backward, drawn to ``path``; the ``graph`` command's picture too.
+
+    Returns ``render.write_picture``'s answer: the path written, and the hint when
+    only the DOT text could be written (no SVG renderer at all).
+    """
+    from ..viz.graph import draw_graph  # pictures load graphviz and wasmtime: only when drawn
+    from ..viz.render import write_picture
+
     network = mlp.slide_network()
     network.loss.backward()
-    graph = draw_graph(network.loss)
-    dot_path = graph.save(str(out_dir / "slide_network.dot"))
-    try:
-        return graph.render(filename=dot_path, outfile=str(out_dir / "slide_network.svg"))
-    except GraphvizNotFound:
-        return f"{dot_path} (only the DOT text: {HOW_TO_INSTALL_GRAPHVIZ})"
+    return write_picture(draw_graph(network.loss).source, path, format)
+
+
+def write_graph(out_dir: Path) -> str:
+    """The slide network's graph as SVG in ``out_dir``, or the DOT text and how to get a picture."""
+    path, hint = write_slide_graph(out_dir / "slide_network.svg")
+    return str(path) if hint is None else f"{path} (only the DOT text: {hint})"
 
 
 def write_trajectories(out_dir: Path) -> str:
@@ -93,7 +100,10 @@ def write_trajectories(out_dir: Path) -> str:
 
 
 def tour(out_dir: Path, expected: Sequence[SlideValue]) -> int:
-    """Print the comparison and write the pictures; 0 when every value is reproduced, else 1."""
+    """Print the comparison and write the pictures; 0 when every value is reproduced, else 1.
+
+    An OSError from writing the pictures (``out_dir`` is a file, say) is the caller's to report.
+    """
     print(f"tinygrad_edu {__version__}: the lecture's numbers, computed here, beside the slide's.")
     print(f"{CHECK} means the same digits at the slide's precision. Inputs the slides set "
           "(x = [1, 2], the weights 0.1, x₀ = -2.0, η, γ) are not counted.")

@@ -7,25 +7,26 @@ its output, so the arrows run input → operation → output, the way the forwar
 pass computes. ``backward()`` walks the same arrows in reverse.
 
 The result is a ``graphviz.Digraph``. Its DOT text (``.source``) needs nothing
-more; rendering it (``.render('mlp', format='svg')``) needs graphviz's ``dot``
-program, and where that is missing the error says how to install it.
+more; its SVG (``.pipe(format='svg')``, ``.render('mlp', format='svg')``, the
+picture a Jupyter notebook shows) comes from ``render.svg``, which needs nothing
+but pip. Other formats (PNG) need graphviz's ``dot`` program, and where that is
+missing the error says how to install it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import graphviz
 import numpy as np
 
 from ..autograd import node_ids
 from ..printing import format_array
-
-HOW_TO_INSTALL_GRAPHVIZ = (
-    "Rendering needs graphviz's `dot` program: install it with `apt-get install graphviz` (Debian, Ubuntu), "
-    "`brew install graphviz` (macOS) or from https://graphviz.org/download/. "
-    "The DOT text (.source) works without it.")
+from ..value import Value
+from . import render
+from .render import GraphvizNotFound  # noqa: F401  (importable from here, where it is raised)
 
 # How each kind of Value looks. Parameters (leaves that require grad) are what training
 # changes; inputs and constants (leaves that do not) are dashed; the root is outlined in red.
@@ -36,27 +37,48 @@ ROOT_STYLE = {"color": "#b91c1c", "penwidth": "2.5"}
 OPERATION_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fef3c7"}
 
 
-class GraphvizNotFound(graphviz.ExecutableNotFound):
-    """graphviz's ``dot`` program is not installed; the message says how to install it."""
-
-    def __str__(self) -> str:
-        return f"{super().__str__()}. {HOW_TO_INSTALL_GRAPHVIZ}"
+def plain_svg(format: str | None, engine: str | None, options: dict) -> bool:
+    """Is this a request ``render.svg`` answers: SVG laid out by ``dot``, no renderer, formatter or no-op chosen?"""
+    return (format == "svg" and engine in (None, "dot")
+            and not any(options.get(key) for key in ("renderer", "formatter", "neato_no_op")))
 
 
 class ComputationGraph(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose ``render`` and ``pipe`` explain a missing ``dot``."""
+    """A ``graphviz.Digraph`` whose SVG comes from ``render.svg`` (no system ``dot`` needed).
 
-    def render(self, *args, **kwargs) -> str:
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFound(["dot"]) from error
+    ``pipe`` and ``render`` keep graphviz's signatures: SVG is drawn in-process,
+    every other format by graphviz's ``dot`` as before, and a missing ``dot``
+    raises GraphvizNotFound with how to install it. Jupyter's display goes
+    through ``pipe(format='svg')``, so a notebook shows the picture without ``dot``.
+    """
 
-    def pipe(self, *args, **kwargs):
+    def pipe(self, format: str | None = None, *, encoding: str | None = None, **options) -> bytes | str:
+        format = format or self.format
+        if plain_svg(format, options.get("engine") or self.engine, options):
+            picture = render.svg(self.source)
+            return picture if encoding is None else picture.decode(encoding)
         try:
-            return super().pipe(*args, **kwargs)
+            return super().pipe(format, encoding=encoding, **options)
         except graphviz.ExecutableNotFound as error:
-            raise GraphvizNotFound(["dot"]) from error
+            raise render.dot_missing(format) from error
+
+    @property
+    def _render(self):
+        """graphviz's step that turns the saved DOT file into the picture (its seam for replacing
+        that step): ``render.svg`` for SVG, graphviz's ``dot`` for anything else."""
+        return self.render_file
+
+    def render_file(self, engine: str, format: str, filepath: str | None = None, **options) -> str:
+        """``graphviz.render``'s contract: draw the DOT file ``filepath`` to ``outfile`` (default
+        ``filepath.svg``) and return that path."""
+        if not plain_svg(format, engine, options):
+            try:
+                return graphviz.render(engine, format, filepath, **options)
+            except graphviz.ExecutableNotFound as error:
+                raise render.dot_missing(format) from error
+        outfile = options.get("outfile") or f"{filepath}.svg"
+        render.write_atomically(outfile, render.svg(Path(filepath).read_text(encoding=self.encoding)))
+        return str(outfile)
 
 
 def operation_id(value_id: str) -> str:
@@ -147,11 +169,15 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
     drawn once, with two arrows leaving it. Typical use, after ``loss.backward()``::
 
         draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
+        draw_graph(loss)                               # in a notebook: shows the picture
 
     ``grads`` (node id such as ``"v3"`` → array) prints those gradients instead
     of the ``.grad`` the Values hold: the backward page draws the gradients of a
     trace without running ``backward()`` on the learner's graph.
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: root must be a tinygrad_edu Value (the output to draw the graph of), "
+                        f"got {type(root).__name__}")
     ids = node_ids(root)  # every Value, inputs first, and its id
     graph = ComputationGraph(graph_attr={"rankdir": rankdir},
                              node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"})

@@ -4,7 +4,8 @@
 (no server, no network, nothing fetched) that a teacher opens in any browser:
 
 - the computation graph as ``draw_graph`` draws it, rendered to SVG by
-  graphviz's ``dot``, every node's grad printed but hidden at first;
+  ``render.svg`` (Graphviz compiled to WebAssembly: nothing to install but
+  pip), every node's grad printed but hidden at first;
 - the steps of ``trace_backward(loss)`` as JSON inside a ``<script>`` tag;
 - a little plain JavaScript (``page.js``) with Next / Back buttons:
   each step highlights a node, reveals its grad and shows the chain-rule
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..autograd import node_ids
 from ..value import Value
+from . import render
 from .graph import describe_array, draw_graph, operation_id
 from .trace import ELEMENTWISE, TraceStep, label, local_symbol, trace_backward
 
@@ -132,7 +134,7 @@ def mark_svg(svg: str) -> str:
 def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
     """The graph with every grad printed (the page hides them until their step), as marked SVG."""
     graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads)
-    return mark_svg(graph.pipe(format="svg").decode("utf-8"))
+    return mark_svg(render.svg(graph.source).decode("utf-8"))
 
 
 def asset(name: str) -> str:
@@ -186,7 +188,9 @@ def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropaga
     """Write the step-by-step backward page of ``loss``'s graph to ``path`` and return the path.
 
     Raises ValueError for a graph of more than ``MAX_NODES`` nodes (Values plus
-    operations), and ``graph.GraphvizNotFound`` when graphviz's ``dot`` is missing.
+    operations), ``render.GraphvizNotFound`` when no SVG renderer can be found
+    (neither wasmtime nor graphviz's ``dot``), and the OSError of a path that cannot
+    be written; in each case no file is written.
     """
     ids = node_ids(loss)
     nodes = len(ids) + sum(value._op is not None for value in ids)
@@ -197,6 +201,4 @@ def write_backward_page(loss: Value, path: str | Path, title: str = "Backpropaga
     steps = trace_backward(loss)
     svg = render_svg(loss, node_grads(loss, steps))
     walks = {"root": ids[loss], "backward": backward_walk(steps), "forward": forward_walk(loss)}
-    path = Path(path)
-    path.write_text(page_html(title, svg, walks), encoding="utf-8")
-    return path
+    return render.write_atomically(path, page_html(title, svg, walks).encode("utf-8"))
