@@ -6,6 +6,7 @@
     tinygrad-edu check-derivative            check_derivative on the slide's quartic
     tinygrad-edu graph                       the slide network's graph after backward
     tinygrad-edu page                        step through backward in a browser
+    tinygrad-edu exercises start|check|reset graded exercises (tinygrad_edu/course/)
 
 Each sub-command is an ``add_*_command`` (its arguments) and a ``run_*`` (its
 work, through the public API). ``main`` returns the exit code: 0 ok, 1 a slide
@@ -21,6 +22,7 @@ import sys
 from pathlib import Path
 
 import tinygrad_edu as tg
+from tinygrad_edu.course.cli import add_exercises_command
 from tinygrad_edu.lecture import descent, expected, iris
 from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.lecture.page_examples import EXAMPLES
@@ -273,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_derivative_command(commands)
     add_graph_command(commands)
     add_page_command(commands)
+    add_exercises_command(commands)
     return parser
 
 
