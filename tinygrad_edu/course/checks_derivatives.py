@@ -35,7 +35,7 @@ from .grading import (
     text,
 )
 
-EXAMPLES = 25
+EXAMPLES = 40
 BACKWARD_SLIDE = ("backward.w_h_bias", "backward.w_h_weight_0", "backward.w_h_weight_1", "backward.w_z")
 
 

@@ -22,7 +22,7 @@ from . import plugin
 from .checks_derivatives import arrays, check_backward_slide, floats
 from .grading import FD_ATOL, FD_RTOL, Mismatch, expect_close, first_wrong_step, numeric_gradients, search, text
 
-EXAMPLES = 30
+EXAMPLES = 40
 BINARY = {"add": "+", "sub": "-", "mul": "*"}
 UNARY = ("tanh", "sigmoid")
 

@@ -92,8 +92,9 @@ def text(array: Any) -> str:
     if isinstance(array, (list, tuple)):
         return "(" + ", ".join(text(a) for a in array) + ")"
     array = np.asarray(array)
-    return np.array2string(array, separator=", ", precision=8, max_line_width=10_000) if array.ndim \
-        else f"{array.item():.8g}"
+    if not array.ndim:
+        return f"{array.item():.8g}"
+    return "".join(np.array2string(array, separator=", ", precision=8, max_line_width=10_000).splitlines())
 
 
 # ---------------------------------------------------------------- hypothesis

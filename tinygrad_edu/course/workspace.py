@@ -139,12 +139,14 @@ def reset(directory: Path, task: Task) -> tuple[Path, Path]:
 def load_student_module(path: Path) -> ModuleType:
     """Import the student's file by path, under a private name, without adding it to sys.path or sys.modules.
 
-    Raises whatever the file raises on import (a SyntaxError, say).
+    The source is compiled afresh each time, not through a ``__pycache__``
+    (whose timestamps have a resolution of a second, too coarse for a file a
+    student saves twice in a second), so nothing is written into the
+    workspace. Raises whatever the file raises on import (a SyntaxError, say).
     """
-    name = f"tinygrad_edu_student_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
+    spec = importlib.util.spec_from_file_location(f"tinygrad_edu_student_{path.stem}", path)
+    if spec is None:
         raise WorkspaceError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
     return module
