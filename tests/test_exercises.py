@@ -1,6 +1,7 @@
 """Course mode: the workspace (start, --force, reset), the graders on right and wrong code, the CLI."""
 
 import hashlib
+import importlib
 import json
 import subprocess
 import sys
@@ -233,3 +234,13 @@ def test_the_templates_are_exactly_the_part_files_and_setup_cfg_ships_them():
     templates = ROOT / "tinygrad_edu" / "course" / "templates"
     assert sorted(p.name for p in templates.iterdir()) == sorted(f"{name}.txt" for name in FILES)
     assert "tinygrad_edu.course = templates/*.py.txt" in (ROOT / "setup.cfg").read_text()
+
+
+def test_docs_list_every_task_and_every_public_name_of_the_course_modules():
+    exercises = (ROOT / "docs" / "exercises.md").read_text(encoding="utf-8")
+    for task in TASKS:
+        assert f"| {task.id} | `{task.title}` | {task.teaches} |" in exercises
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in ("tasks", "workspace", "plugin", "grading", "cli"):
+        module = importlib.import_module(f"tinygrad_edu.course.{name}")
+        assert [n for n in module.__all__ if f"| `tinygrad_edu.course.{name}.{n}` |" not in api] == []

@@ -15,6 +15,8 @@ from pathlib import Path
 from .tasks import BY_ID, PARTS, TASKS, task_by_id
 from .workspace import WorkspaceError, reset, start, write_text
 
+__all__ = ["add_exercises_command"]
+
 HOW_TO_INSTALL = 'exercises check needs hypothesis: pip install "tinygrad_edu[course]" (or pip install hypothesis)'
 
 

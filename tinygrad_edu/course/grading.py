@@ -34,6 +34,8 @@ from ..viz.graph import graph_values, value_ids
 from . import plugin, workspace
 from .tasks import TASKS, Task
 
+__all__ = ["Mismatch", "Result", "grade_workspace"]
+
 PASSED, FAILED, ERROR, NOT_STARTED = "passed", "failed", "error", "not started"
 
 # PyTorch gradcheck's tolerances, and the reference's.

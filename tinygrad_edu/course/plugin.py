@@ -37,6 +37,8 @@ from ..value import Value
 
 Plug = tuple[Any, str, Any]  # (owner, attribute name, replacement)
 
+__all__ = ["plugged", "plugs_for", "swapped"]
+
 
 @contextlib.contextmanager
 def swapped(owner: Any, name: str, replacement: Any) -> Iterator[Any]:

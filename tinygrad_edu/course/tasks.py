@@ -43,9 +43,9 @@ TASKS: tuple[Task, ...] = (
     Task("1.3", "Pow", "Pow.backward", "a power in the base, an exponential in the exponent"),
     Task("1.4", "Exp", "Exp.backward", "reusing the saved output"),
     Task("1.5", "Log", "Log.backward", "1/x, and what forward must save"),
-    Task("1.6", "Sigmoid", "Sigmoid.backward", "σ' = σ(1 − σ); the activation slide's numbers"),
-    Task("1.7", "Tanh", "Tanh.backward", "tanh' = 1 − tanh²; the activation slide's numbers"),
-    Task("1.8", "Relu", "Relu.backward", "a piecewise derivative (a mask); the activation slide's numbers"),
+    Task("1.6", "Sigmoid", "Sigmoid.backward", "σ' = σ(1 − σ) from the saved output; the backward slide's W_h, W_z"),
+    Task("1.7", "Tanh", "Tanh.backward", "tanh' = 1 − tanh², again from the output"),
+    Task("1.8", "Relu", "Relu.backward", "a piecewise derivative: a mask of where x > 0"),
     Task("1.9", "MatMul", "MatMul.backward", "dL/da = g bᵀ, dL/db = aᵀ g, and a vector input"),
     Task("1.10", "Sum", "Sum.backward", "a reduction's gradient spreads back over the reduced axes"),
     Task("1.11", "Mean", "Mean.backward", "the same, divided by the count"),
@@ -68,6 +68,8 @@ TASKS: tuple[Task, ...] = (
 )
 
 BY_ID = {task.id: task for task in TASKS}
+
+__all__ = ["PARTS", "TASKS", "Task", "task_by_id"]
 
 
 def task_by_id(task_id: str) -> Task:

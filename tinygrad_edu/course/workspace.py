@@ -28,6 +28,9 @@ HEADER = re.compile(r"^# === Task (\S+) · .* ===$")
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 
 
+__all__ = ["WorkspaceError", "load_student_module", "render", "reset", "start", "template_text"]
+
+
 class WorkspaceError(Exception):
     """The workspace cannot be written, read or reset as asked (the message says why)."""
 
