@@ -244,3 +244,16 @@ def test_docs_list_every_task_and_every_public_name_of_the_course_modules():
     for name in ("tasks", "workspace", "plugin", "grading", "cli"):
         module = importlib.import_module(f"tinygrad_edu.course.{name}")
         assert [n for n in module.__all__ if f"| `tinygrad_edu.course.{name}.{n}` |" not in api] == []
+
+
+def test_part_5_names_a_part_file_that_does_not_import(solved):
+    (solved / "part3_losses.py").write_text("import numpy as np\nclass BinaryCrossEntropy(:\n")
+    [result] = grade_workspace(solved, ["5.1"])
+    assert result.status == "error" and result.message.startswith("WorkspaceError: uses part3_losses.py, which does "
+                                                                  "not import: SyntaxError: ")
+
+
+def test_the_command_line_imports_hypothesis_only_to_check():
+    code = "import sys, tinygrad_edu.lecture.cli; print('hypothesis' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr

@@ -15,7 +15,7 @@ import numpy as np
 from ..datasets import iris_split
 from ..lecture import iris, mlp
 from . import plugin, workspace
-from .grading import Mismatch, check_slide_values, text
+from .grading import Mismatch, check_slide_values, one_line, text
 from .tasks import TASKS
 
 TOUR_SEED = 0  # train-iris's default seed, which the tour's figures use
@@ -23,11 +23,16 @@ TOUR_SEED = 0  # train-iris's default seed, which the tour's figures use
 
 def student_parts(directory: Path) -> dict[str, Any]:
     """Workspace symbol → the student's object, for every task of Parts 1–4."""
-    symbols = {}
+    symbols, modules = {}, {}
     for task in TASKS:
         if task.part < 5:
-            module = workspace.load_student_module(directory / task.filename)
-            symbols[task.symbol] = getattr(module, task.symbol)
+            if task.filename not in modules:
+                try:
+                    modules[task.filename] = workspace.load_student_module(directory / task.filename)
+                except Exception as error:
+                    raise workspace.WorkspaceError(f"uses {task.filename}, which does not import: "
+                                                   f"{one_line(error)}") from None
+            symbols[task.symbol] = getattr(modules[task.filename], task.symbol)
     return symbols
 
 

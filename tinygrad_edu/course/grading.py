@@ -26,7 +26,6 @@ import numpy as np
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from ..lecture.computed import computed_values  # noqa: F401 -- imported before any swap, see plugin.py
 from ..lecture.expected import EXPECTED
 from ..lecture.tour import compare, shown
 from ..viz import trace  # binds the reference topological_order before any swap
