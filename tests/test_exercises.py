@@ -140,8 +140,11 @@ def test_the_solved_workspace_passes_every_task_and_the_fresh_one_is_not_started
     for directory, solutions in ((solved, True), (fresh, False)):
         assert run_tinygrad_edu("exercises", "start", str(directory), *(["--solutions"] * solutions)).returncode == 0
     package = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in Path(tinygrad_edu.__file__).parent.rglob("*.py")}
-    result = run_tinygrad_edu("exercises", "check", str(solved), "--json", str(tmp_path / "solved.json"))
+    (tmp_path / "cwd").mkdir()
+    result = run_tinygrad_edu("exercises", "check", str(solved), "--json", str(tmp_path / "solved.json"),
+                              cwd=tmp_path / "cwd")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert list((tmp_path / "cwd").iterdir()) == []  # no .hypothesis folder where the check ran
     report = json.loads((tmp_path / "solved.json").read_text())
     assert [t["status"] for t in report["tasks"]] == ["passed"] * len(TASKS) and report["exit_code"] == 0
     assert f"{len(TASKS)} passed, 0 failed, 0 error, 0 not started (of {len(TASKS)})" in result.stdout

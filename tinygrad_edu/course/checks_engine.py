@@ -108,7 +108,7 @@ def check_order(student: Callable, graph: Graph) -> None:
 
 def check_topological_order(student: Callable, directory: Any) -> None:
     search(graphs(), lambda graph: check_order(student, graph), str, EXAMPLES)
-    plugs = [(autograd, "topological_order", student)]
+    plugs = [(autograd, "topological_order", plugin.order_adapter(student))]
     search(graphs(), lambda graph: check_walk(graph, plugs, twice=False), str, EXAMPLES // 3)
     check_backward_slide(plugs, "your topological_order")
 

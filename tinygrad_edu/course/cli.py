@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .tasks import BY_ID, PARTS, TASKS, task_by_id
@@ -94,6 +96,20 @@ def progress_table(results: list) -> list[str]:
     return lines
 
 
+def grade_in_a_clean_folder(grade, directory: Path, task_ids: list[str] | None) -> list:
+    """``grade(directory, task_ids)`` with hypothesis's cache in a temporary folder instead of
+    ``./.hypothesis``, so that a check run inside the workspace leaves nothing in it."""
+    with tempfile.TemporaryDirectory(prefix="tinygrad_edu_check_") as cache:
+        ours = "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ
+        if ours:
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = cache
+        try:
+            return grade(directory, task_ids)
+        finally:
+            if ours:
+                del os.environ["HYPOTHESIS_STORAGE_DIRECTORY"]
+
+
 def run_check(args: argparse.Namespace) -> int:
     try:
         import hypothesis  # noqa: F401 -- only this command needs it
@@ -103,7 +119,7 @@ def run_check(args: argparse.Namespace) -> int:
         return fail(f"{args.dir} is not a folder; write a workspace first: tinygrad-edu exercises start {args.dir}")
     from .grading import grade_workspace
 
-    results = grade_workspace(args.dir, args.tasks or None)
+    results = grade_in_a_clean_folder(grade_workspace, args.dir, args.tasks or None)
     for result in results:
         message = f" — {result.message}" if result.message else ""
         print(f"Task {result.task} {result.title}: {result.status}{message}")

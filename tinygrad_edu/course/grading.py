@@ -28,8 +28,7 @@ from hypothesis import strategies as st
 
 from ..lecture.expected import EXPECTED
 from ..lecture.tour import compare, shown
-from ..viz import trace  # binds the reference topological_order before any swap
-from ..viz.graph import graph_values, value_ids
+from ..viz import trace
 from . import plugin, workspace
 from .tasks import TASKS, Task
 
@@ -158,36 +157,54 @@ def numeric_gradients(loss: Callable[[list[np.ndarray]], float], arrays: list[np
     return gradients
 
 
+def paired_values(reference_root: Any, student_root: Any) -> dict[int, Any]:
+    """id(a Value of the reference's graph) → the student's Value in the same place.
+
+    The two graphs were built by the same code, so walking both along the
+    operations' inputs, in order, pairs them up.
+    """
+    pairs, stack = {}, [(reference_root, student_root)]
+    while stack:
+        reference, student = stack.pop()
+        if id(reference) in pairs:
+            continue
+        pairs[id(reference)] = student
+        if reference._op is not None and student._op is not None:
+            stack.extend(zip(reference._op.parents, student._op.parents, strict=False))
+    return pairs
+
+
 def first_wrong_step(build: Callable[[], Any], seed: np.ndarray, student_root: Any) -> list[str]:
     """Where the student's gradients first leave the reference's, along the reference's trace.
 
     ``build()`` makes the same graph with the reference engine; ``trace_backward``
-    walks it as ``backward`` does. The node whose gradient is complete first
-    (in that order) and differs from the student's is reported with the steps
-    that feed it: the operation, the upstream gradient and the local derivative.
+    walks it as ``backward`` does (this runs after the student's code is
+    unplugged, so the walk is the reference's). The first node whose gradient
+    is complete (in that order) and differs from the student's is reported with
+    the steps that feed it: the operation, the upstream gradient and the local
+    derivative.
     """
     reference_root = build()
     steps = trace.trace_backward(reference_root, seed)
-    student_nodes = dict(zip(value_ids(graph_values(reference_root)).values(), graph_values(student_root),
-                             strict=False))
-    totals: dict[str, np.ndarray] = {}
-    last_step: dict[str, int] = {}
+    student_values = paired_values(reference_root, student_root)
+    totals: dict[int, Any] = {}
+    last_step: dict[int, int] = {}
     for number, step in enumerate(steps):
-        totals[step.node_id] = totals.get(step.node_id, 0) + step.product
-        last_step[step.node_id] = number
-    for node_id in sorted(last_step, key=last_step.get):
-        got = student_nodes[node_id].grad if node_id in student_nodes else None
-        if got is None or close(totals[node_id], got, REFERENCE_RTOL, 1e-9):
+        totals[id(step.node)] = totals.get(id(step.node), 0) + step.product
+        last_step[id(step.node)] = number
+    for key in sorted(last_step, key=last_step.get):
+        got = student_values[key].grad if key in student_values else None
+        if got is None or close(totals[key], got, REFERENCE_RTOL, 1e-9):
             continue
-        feeding = [step for step in steps if step.node_id == node_id]
-        node = feeding[0].node.name or node_id
+        feeding = [step for step in steps if id(step.node) == key]
+        node = feeding[0].node.name or feeding[0].node_id
         lines = [f"first wrong step of the chain rule (reference trace), at {node}:"]
         for step in feeding:
             output = step.output.name or step.output_id
             lines += [f"  {trace.step_text(step, precision=6)}",
                       f"    upstream dL/d{output} = {text(step.upstream)}, local derivative "
                       f"d{output}/d{node} = {text(step.local_derivative)}"]
-        lines.append(f"  reference dL/d{node} = {text(totals[node_id])}, yours = {text(got)}")
+        lines.append(f"  reference dL/d{node} = {text(totals[key])}, yours = {text(got)}")
         return lines
     return []
 

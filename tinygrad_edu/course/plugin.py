@@ -14,13 +14,15 @@ not when it is imported:
   training code build ``optim.GD``, ``optim.Momentum``, ``optim.Nesterov`` and
   ``optim.SGD`` by those names.
 
-The installed files are never edited. ``viz.trace`` imported
-``topological_order`` by name, so the diagnostic trace keeps the reference walk
-even while a student's is plugged in.
+The installed files are never edited. The diagnostic trace runs after the
+block, on a graph the reference engine builds again, so it is always the
+reference's walk.
 
 Tasks of Part 4 are functions of numpy arrays; the adapters below wrap them
 in the optimizer classes, whose bookkeeping (parameter groups, state) stays the
-reference's.
+reference's. An adapter's ``_update`` writes the new numbers into ``p.data`` and
+also returns them, so it works whether the base class writes them itself or
+expects them back.
 """
 
 from __future__ import annotations
@@ -83,6 +85,22 @@ OPERATION_TASKS = ("Mul", "Div", "Pow", "Exp", "Log", "Sigmoid", "Tanh", "Relu",
                    "BinaryCrossEntropy")
 
 
+def order_adapter(student: Callable) -> Callable:
+    """``autograd.topological_order`` through the student's ``topological_order(root)``; a call
+    with more arguments (the engine asking for every Value, for drawing) goes to the reference."""
+    reference = REFERENCE["topological_order"]
+
+    def topological_order(root, *args, **kwargs):
+        return reference(root, *args, **kwargs) if args or kwargs else student(root)
+    return topological_order
+
+
+def updated(p: Value, data: Any) -> np.ndarray:
+    """Write ``data`` into ``p.data`` and return it (see the module's docstring)."""
+    p.data[...] = data
+    return p.data
+
+
 def cross_entropy_adapter(student: Callable) -> Callable:
     """``functional.cross_entropy`` with the student's function for what it is asked to do
     (class indices, mean, no weights), and the reference for everything else."""
@@ -108,7 +126,7 @@ def gd_adapter(step: Callable) -> type:
     """``optim.GD`` whose update is the student's ``gd_step``."""
     class GD(optim.GD):
         def _update(self, p, grad, group, state):
-            p.data[...] = step(p.data.copy(), grad, group["lr"])
+            return updated(p, step(p.data.copy(), grad, group["lr"]))
     return GD
 
 
@@ -119,7 +137,7 @@ def momentum_adapter(step: Callable) -> type:
             velocity = state.get("velocity", np.zeros_like(p.data))
             x, velocity = step(p.data.copy(), velocity, grad, group["lr"], group["momentum"])
             state["velocity"] = np.asarray(velocity, dtype=p.dtype)
-            p.data[...] = x
+            return updated(p, x)
     return Momentum
 
 
@@ -169,8 +187,7 @@ def sgd_adapter(gd_step: Callable | None, momentum_step: Callable | None, nester
             if group["momentum"] == 0:
                 if gd_step is None:
                     return super()._update(p, grad, group, state)
-                p.data[...] = gd_step(p.data.copy(), grad, group["lr"])
-                return None
+                return updated(p, gd_step(p.data.copy(), grad, group["lr"]))
             step = nesterov_step if group["nesterov"] else momentum_step
             if step is None:
                 return super()._update(p, grad, group, state)
@@ -178,8 +195,7 @@ def sgd_adapter(gd_step: Callable | None, momentum_step: Callable | None, nester
             x, buffer = step(p.data.copy(), grad, None if buffer is None else buffer.copy(), group["lr"],
                              group["momentum"])
             state["momentum_buffer"] = np.asarray(buffer, dtype=p.dtype)
-            p.data[...] = x
-            return None
+            return updated(p, x)
     return SGD
 
 
@@ -188,7 +204,10 @@ def plugs_for(symbols: dict[str, Any]) -> list[Plug]:
     plugs: list[Plug] = [(ops, name, symbols[name]) for name in OPERATION_TASKS if name in symbols]
     if "unbroadcast" in symbols:
         plugs.append((ops, "unbroadcast", symbols["unbroadcast"]))
-    plugs += [(autograd, name, symbols[name]) for name in ("topological_order", "backward") if name in symbols]
+    if "topological_order" in symbols:
+        plugs.append((autograd, "topological_order", order_adapter(symbols["topological_order"])))
+    if "backward" in symbols:
+        plugs.append((autograd, "backward", symbols["backward"]))
     if "log_softmax" in symbols:
         plugs.append((Value, "log_softmax", log_softmax_adapter(symbols["log_softmax"])))
     if "cross_entropy" in symbols:
