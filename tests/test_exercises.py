@@ -118,9 +118,18 @@ def test_an_unknown_task_is_a_usage_error(solved, arguments, message):
     assert "Traceback" not in result.stderr
 
 
-def test_check_of_a_missing_folder_is_one_line_and_exit_2(tmp_path):
-    result = run_tinygrad_edu("exercises", "check", str(tmp_path / "nowhere"))
+@pytest.mark.parametrize("folder", ["nowhere", "empty"])
+def test_check_of_a_folder_that_is_not_a_workspace_is_one_line_and_exit_2(tmp_path, folder):
+    (tmp_path / "empty").mkdir()
+    result = run_tinygrad_edu("exercises", "check", str(tmp_path / folder))
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "exercises start" in result.stderr
+
+
+def test_a_missing_part_file_is_an_error_for_its_tasks(solved):
+    (solved / "part4_optimisers.py").unlink()
+    results = {r.task: r for r in grade_workspace(solved, ["3.2", "4.1"])}
+    assert results["3.2"].status == "passed"
+    assert results["4.1"].status == "error" and results["4.1"].message.startswith("part4_optimisers.py: FileNotFound")
 
 
 def test_check_without_hypothesis_says_how_to_install_it(solved):

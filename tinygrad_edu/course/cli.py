@@ -115,8 +115,8 @@ def run_check(args: argparse.Namespace) -> int:
         import hypothesis  # noqa: F401 -- only this command needs it
     except ImportError:
         return fail(HOW_TO_INSTALL)
-    if not args.dir.is_dir():
-        return fail(f"{args.dir} is not a folder; write a workspace first: tinygrad-edu exercises start {args.dir}")
+    if not args.dir.is_dir() or not any((args.dir / filename).is_file() for filename, _ in PARTS.values()):
+        return fail(f"{args.dir} is not a workspace; write one first: tinygrad-edu exercises start {args.dir}")
     from .grading import grade_workspace
 
     results = grade_in_a_clean_folder(grade_workspace, args.dir, args.tasks or None)
