@@ -269,3 +269,10 @@ def test_the_command_line_imports_hypothesis_only_to_check():
     code = "import sys, tinygrad_edu.lecture.cli; print('hypothesis' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_students_own_not_implemented_error_is_an_error_not_a_stub(solved):
+    break_solution(solved, "part4_optimisers.py", "    return x - lr * grad\n",
+                   '    raise NotImplementedError("arrays of more than one dimension")\n')
+    [result] = grade_workspace(solved, ["4.1"])
+    assert (result.status, result.message) == ("error", "NotImplementedError: arrays of more than one dimension")

@@ -247,9 +247,13 @@ def grade(task: Task, module: Any, check: Callable, directory: Path) -> Result:
     except Mismatch as mismatch:
         result.status, result.message, result.details = FAILED, mismatch.what, mismatch.details()
     except NotImplementedError as error:
-        started = str(error).startswith("Task ") and not str(error).startswith(f"Task {task.id}:")
-        result.status = NOT_STARTED
-        result.message = f"waits for {str(error).partition(':')[0]}, still a stub" if started else ""
+        message = str(error)
+        if message.startswith(f"Task {task.id}:"):
+            result.status = NOT_STARTED
+        elif message.startswith("Task "):  # Part 5 uses a task of Parts 1–4 that is still a stub
+            result.status, result.message = NOT_STARTED, f"waits for {message.partition(':')[0]}, still a stub"
+        else:  # the student's own NotImplementedError
+            result.status, result.message = ERROR, one_line(error)
     except StudentError as error:
         result.status, result.message = ERROR, one_line(error.error)
         result.details = [f"counterexample: {error.example}"]
