@@ -244,8 +244,8 @@ def test_part_5_waits_for_the_parts_it_uses(solved):
 
 def test_the_templates_are_exactly_the_part_files_and_setup_cfg_ships_them():
     templates = ROOT / "tinygrad_edu" / "course" / "templates"
-    assert sorted(p.name for p in templates.iterdir()) == sorted(f"{name}.txt" for name in FILES)
-    assert "tinygrad_edu.course = templates/*.py.txt" in (ROOT / "setup.cfg").read_text()
+    assert sorted(p.name for p in templates.glob("*.txt")) == sorted(f"{name}.txt" for name in FILES)
+    assert "tinygrad_edu.course.templates = *.py.txt" in (ROOT / "setup.cfg").read_text()
 
 
 def test_docs_list_every_task_and_every_public_name_of_the_course_modules():
