@@ -6,6 +6,7 @@
     tinygrad-edu check-derivative            check_derivative on the slide's quartic
     tinygrad-edu graph                       the slide network's graph after backward
     tinygrad-edu page                        step through backward in a browser
+    tinygrad-edu exercises start|check|reset graded exercises (tinygrad_edu/course/)
 
 Each sub-command is an ``add_*_command`` (its arguments) and a ``run_*`` (its
 work, through the public API). ``main`` returns the exit code, for every command:
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tinygrad_edu as tg
+from tinygrad_edu.course.cli import add_exercises_command
 from tinygrad_edu.lecture import descent, expected, iris
 from tinygrad_edu.lecture.page_examples import EXAMPLES
 from tinygrad_edu.lecture.progress import ProgressLine
@@ -344,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_derivative_command(commands)
     add_graph_command(commands)
     add_page_command(commands)
+    add_exercises_command(commands)
     return parser
 
 

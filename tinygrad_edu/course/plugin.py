@@ -1,0 +1,222 @@
+"""How a student's code takes the reference's place, for one check run.
+
+The whole mechanism is ``swapped(owner, name, replacement)``: a context
+manager that sets ``owner.name = replacement`` and puts the original back in
+``finally``. It works because the engine looks these names up when it runs,
+not when it is imported:
+
+* ``Value.__mul__`` calls ``ops.Mul()``, and every op calls the module-level
+  ``ops.unbroadcast``, so swapping ``ops.Mul`` or ``ops.unbroadcast`` reaches them;
+* ``Value.backward`` calls ``autograd.backward``, which calls
+  ``autograd.topological_order``;
+* ``nn.BCELoss`` builds ``ops.BinaryCrossEntropy``, ``nn.CrossEntropyLoss``
+  calls ``nn.functional.cross_entropy``, and ``lecture.descent`` and a student's
+  training code build ``optim.GD``, ``optim.Momentum``, ``optim.Nesterov`` and
+  ``optim.SGD`` by those names.
+
+The installed files are never edited. The diagnostic trace runs after the
+block, on a graph the reference engine builds again, so it is always the
+reference's walk.
+
+Tasks of Part 4 are functions of numpy arrays; the adapters below wrap them
+in the optimizer classes, whose bookkeeping (parameter groups, state) stays the
+reference's. An adapter's ``_update`` writes the new numbers into ``p.data`` and
+also returns them, so it works whether the base class writes them itself or
+expects them back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import autograd, ops, optim
+from ..nn import functional
+from ..value import Value
+
+Plug = tuple[Any, str, Any]  # (owner, attribute name, replacement)
+
+__all__ = ["plugged", "plugs_for", "swapped"]
+
+
+@contextlib.contextmanager
+def swapped(owner: Any, name: str, replacement: Any) -> Iterator[Any]:
+    """``owner.name = replacement`` inside the block, the original again after it (also on error)."""
+    original = getattr(owner, name)
+    setattr(owner, name, replacement)
+    try:
+        yield original
+    finally:
+        setattr(owner, name, original)
+
+
+@contextlib.contextmanager
+def plugged(plugs: list[Plug]) -> Iterator[None]:
+    """Every swap of ``plugs`` at once, undone in reverse order."""
+    with contextlib.ExitStack() as stack:
+        for owner, name, replacement in plugs:
+            stack.enter_context(swapped(owner, name, replacement))
+        yield
+
+
+def reference_log_softmax(x: Value, axis: int = -1) -> Value:
+    """The reference for a student's ``log_softmax(x, axis)``: the LogSoftmax operation."""
+    return x.log_softmax(axis)
+
+
+def reference_cross_entropy(logits: Value, target: Any) -> Value:
+    """The reference for a student's ``cross_entropy(logits, target)``: mean over the samples."""
+    return functional.cross_entropy(logits, np.asarray(target))
+
+
+# What a workspace symbol stands for in the reference, where another task of the
+# same file may call it: checking one task uses the reference for the others.
+REFERENCE = {
+    "unbroadcast": ops.unbroadcast,
+    "topological_order": autograd.topological_order,
+    "log_softmax": reference_log_softmax,
+    "cross_entropy": reference_cross_entropy,
+}
+
+OPERATION_TASKS = ("Mul", "Div", "Pow", "Exp", "Log", "Sigmoid", "Tanh", "Relu", "MatMul", "Sum", "Mean",
+                   "BinaryCrossEntropy")
+
+
+def order_adapter(student: Callable) -> Callable:
+    """``autograd.topological_order`` through the student's ``topological_order(root)``; a call
+    with more arguments (the engine asking for every Value, for drawing) goes to the reference."""
+    reference = REFERENCE["topological_order"]
+
+    def topological_order(root, *args, **kwargs):
+        return reference(root, *args, **kwargs) if args or kwargs else student(root)
+    return topological_order
+
+
+def updated(p: Value, data: Any) -> np.ndarray:
+    """Write ``data`` into ``p.data`` and return it (see the module's docstring)."""
+    p.data[...] = data
+    return p.data
+
+
+def cross_entropy_adapter(student: Callable) -> Callable:
+    """``functional.cross_entropy`` with the student's function for what it is asked to do
+    (class indices, mean, no weights), and the reference for everything else."""
+    reference = functional.cross_entropy
+
+    def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):
+        indices = np.asarray(target.data if isinstance(target, Value) else target)
+        asked = weight is None and reduction == "mean" and indices.dtype.kind in "iu"
+        if not asked or (indices == ignore_index).any():
+            return reference(input, target, weight, ignore_index, reduction)
+        return student(input, indices)
+    return cross_entropy
+
+
+def log_softmax_adapter(student: Callable) -> Callable:
+    """``Value.log_softmax`` through the student's function of Values."""
+    def log_softmax(self, axis=-1, *, dim=None):
+        return student(self, axis if dim is None else dim)
+    return log_softmax
+
+
+def gd_adapter(step: Callable) -> type:
+    """``optim.GD`` whose update is the student's ``gd_step``."""
+    class GD(optim.GD):
+        def _update(self, p, grad, group, state):
+            return updated(p, step(p.data.copy(), grad, group["lr"]))
+    return GD
+
+
+def momentum_adapter(step: Callable) -> type:
+    """``optim.Momentum`` whose update is the student's ``momentum_step`` (state 'velocity')."""
+    class Momentum(optim.Momentum):
+        def _update(self, p, grad, group, state):
+            velocity = state.get("velocity", np.zeros_like(p.data))
+            x, velocity = step(p.data.copy(), velocity, grad, group["lr"], group["momentum"])
+            state["velocity"] = np.asarray(velocity, dtype=p.dtype)
+            return updated(p, x)
+    return Momentum
+
+
+def nesterov_adapter(step: Callable) -> type:
+    """``optim.Nesterov`` whose step is the student's ``nesterov_step``.
+
+    ``gradient_at(point)`` moves the parameter to ``point``, evaluates the
+    closure there and moves it back; the other parameters stay where they are,
+    so this adapter is exact for one parameter (the slides' x), which is what
+    the checks use it for.
+    """
+    class Nesterov(optim.Nesterov):
+        def step(self, closure=None):
+            if closure is None:
+                return super().step(closure)
+            for group in self.param_groups:
+                for p in group["params"]:
+                    state = self.state.setdefault(p, {})
+                    velocity = state.get("velocity", np.zeros_like(p.data))
+                    x, velocity = step(p.data.copy(), velocity, gradient_at(p, closure), group["lr"],
+                                       group["momentum"])
+                    state["velocity"] = np.asarray(velocity, dtype=p.dtype)
+                    p.data[...] = x
+    return Nesterov
+
+
+def gradient_at(p: Value, closure: Callable) -> Callable[[np.ndarray], np.ndarray]:
+    """A function point ↦ ∇f(point) for parameter ``p``, evaluated by ``closure``."""
+    def gradient(point):
+        saved = p.data.copy()
+        p.data[...] = point
+        try:
+            with autograd.enable_grad():
+                closure()
+            return p.grad.copy()
+        finally:
+            p.data[...] = saved
+    return gradient
+
+
+def sgd_adapter(gd_step: Callable | None, momentum_step: Callable | None, nesterov_step: Callable | None) -> type:
+    """``optim.SGD`` with the student's steps where given (no weight decay, no dampening), else the reference's."""
+    class SGD(optim.SGD):
+        def _update(self, p, grad, group, state):
+            if group["weight_decay"] or group["dampening"]:
+                return super()._update(p, grad, group, state)
+            if group["momentum"] == 0:
+                if gd_step is None:
+                    return super()._update(p, grad, group, state)
+                return updated(p, gd_step(p.data.copy(), grad, group["lr"]))
+            step = nesterov_step if group["nesterov"] else momentum_step
+            if step is None:
+                return super()._update(p, grad, group, state)
+            buffer = state.get("momentum_buffer")
+            x, buffer = step(p.data.copy(), grad, None if buffer is None else buffer.copy(), group["lr"],
+                             group["momentum"])
+            state["momentum_buffer"] = np.asarray(buffer, dtype=p.dtype)
+            return updated(p, x)
+    return SGD
+
+
+def plugs_for(symbols: dict[str, Any]) -> list[Plug]:
+    """Where each of the student's symbols (workspace name → object) goes in the engine."""
+    plugs: list[Plug] = [(ops, name, symbols[name]) for name in OPERATION_TASKS if name in symbols]
+    if "unbroadcast" in symbols:
+        plugs.append((ops, "unbroadcast", symbols["unbroadcast"]))
+    if "topological_order" in symbols:
+        plugs.append((autograd, "topological_order", order_adapter(symbols["topological_order"])))
+    if "backward" in symbols:
+        plugs.append((autograd, "backward", symbols["backward"]))
+    if "log_softmax" in symbols:
+        plugs.append((Value, "log_softmax", log_softmax_adapter(symbols["log_softmax"])))
+    if "cross_entropy" in symbols:
+        plugs.append((functional, "cross_entropy", cross_entropy_adapter(symbols["cross_entropy"])))
+    for name, adapter, cls in (("gd_step", gd_adapter, "GD"), ("momentum_step", momentum_adapter, "Momentum"),
+                               ("nesterov_step", nesterov_adapter, "Nesterov")):
+        if name in symbols:
+            plugs.append((optim, cls, adapter(symbols[name])))
+    sgd_steps = [symbols.get(name) for name in ("gd_step", "sgd_momentum_step", "sgd_nesterov_step")]
+    if any(step is not None for step in sgd_steps):
+        plugs.append((optim, "SGD", sgd_adapter(*sgd_steps)))
+    return plugs

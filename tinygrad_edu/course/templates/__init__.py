@@ -1,0 +1,1 @@
+"""The exercise templates: text files that ``exercises start`` copies (package data, not code)."""
