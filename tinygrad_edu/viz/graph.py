@@ -27,6 +27,7 @@ from ..ops import Transpose
 from ..printing import format_array
 from ..value import Value
 from . import render
+from .layout import FULL, PROJECTOR, RANKDIRS  # noqa: F401  (FULL: importable beside PROJECTOR)
 from .render import GraphvizNotFound  # noqa: F401  (importable from here, where it is raised)
 
 # How each kind of Value looks. Parameters (leaves that require grad) are what training
@@ -43,11 +44,6 @@ LEGEND = (("legend_parameter", "parameter", PARAMETER_STYLE), ("legend_input", "
           ("legend_output", "output", {**INTERMEDIATE_STYLE, **ROOT_STYLE}),
           ("legend_operation", "operation", OPERATION_STYLE))
 
-# The graph for a projector: 1920×1080 with text of 12 px or more (issue 16) needs at most 2240 × 1260 pt
-# at Graphviz's 14 pt. Top-to-bottom keeps the width of one layer; a transpose folded into the matmul
-# that uses it saves two ranks a layer; the dtype line and a tighter rank spacing save height.
-PROJECTOR = {"rankdir": "TB", "fold_transpose": True, "show_dtype": False, "ranksep": 0.25, "legend": True}
-FULL = {"rankdir": "LR", "fold_transpose": False, "show_dtype": True, "ranksep": None, "legend": False}
 
 
 def plain_svg(format: str | None, engine: str | None, options: dict) -> bool:
@@ -165,7 +161,6 @@ def dot_attributes(attributes: dict) -> str:
 
 
 OPERATION_ATTRIBUTES = dot_attributes(OPERATION_STYLE)
-RANKDIRS = ("TB", "LR", "BT", "RL")
 
 
 def value_attributes(value, is_root: bool) -> str:
@@ -187,7 +182,10 @@ def legend_lines() -> list[str]:
     the WebAssembly Graphviz draws no HTML-like labels)."""
     lines = ['\tsubgraph cluster_legend {\n', '\t\tlabel="legend" style="rounded" color="#9ca3af"\n']
     for node_id, text, style in LEGEND:
-        lines.append(f"\t\t{node_id} [label={dot_string(text)} {dot_attributes(style)}]\n")
+        shape = {} if "shape" in style else {"shape": "box"}  # a plain label: a record cannot take flat edges
+        lines.append(f"\t\t{node_id} [label={dot_string(text)} {dot_attributes({**shape, **style})}]\n")
+    # Invisible arrows in one rank keep the boxes in the order above, left to right.
+    lines.append("\t\t{rank=same " + " -> ".join(node_id for node_id, _, _ in LEGEND) + ' [style="invis"]}\n')
     lines.append("\t}\n")
     return lines
 
@@ -225,7 +223,8 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
     ids = node_ids(root)  # every Value, inputs first, and its id
     graph_attr = {"rankdir": rankdir} if ranksep is None else {"rankdir": rankdir, "ranksep": f"{ranksep:g}"}
     graph = ComputationGraph(graph_attr=graph_attr,
-                             node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"})
+                             node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"},
+                             edge_attr={"fontname": "Courier", "fontsize": "11"})
     if legend:
         graph.body.extend(legend_lines())
     # DOT statements are written straight into graph.body: Digraph.node() would re-quote
