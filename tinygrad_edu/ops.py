@@ -410,7 +410,7 @@ class Exp(Function):
         return (grad * self.out,)
 
     def rule(self, argument, out, inputs):
-        return Rule(f"e^{inputs[0]} = {out}", _numbers(self.out), np.asarray(self.out))
+        return Rule(f"e^{inputs[0]} = {out}", "", np.asarray(self.out))
 
 
 class Log(Function):

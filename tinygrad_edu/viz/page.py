@@ -75,11 +75,13 @@ def local_line(step: TraceStep) -> str:
     if rule is None:
         return f"local      {local} = {short(step.local_derivative)}"
     if rule.value is None:
-        return f"re-layout  no arithmetic: {rule.formula} holds the same numbers in {step.node.shape}"
+        return f"re-layout  no arithmetic: dL/d{symbol(step.output, step.output_id)}'s numbers in " \
+               f"{symbol(step.node, step.node_id)}'s layout {step.node.shape}"
     if step.op == "matmul":
         return f"local      the other operand {local} = {short(rule.value)}"
     worked = f" = {rule.numbers}" if rule.numbers else ""
-    return f"local      {local} = {rule.formula}{worked} = {short(rule.value)}"
+    value = np.broadcast_to(rule.value, step.local_derivative.shape)  # a constant (neg's −1) for every element
+    return f"local      {local} = {rule.formula}{worked} = {short(value)}"
 
 
 def multiplied(step: TraceStep, start: bool) -> str:
