@@ -5,14 +5,15 @@ each layout choice is an option of ``draw_graph`` and of the command, the full g
 import re
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 from dot_parsing import parse_dot, record_fields
 
 import tinygrad_edu as tg
 from tinygrad_edu.lecture import cli
 from tinygrad_edu.lecture.mlp import slide_network
-from tinygrad_edu.lecture.page_examples import slide_loss
-from tinygrad_edu.viz.graph import LEGEND, PROJECTOR
+from tinygrad_edu.lecture.page_examples import iris_step_loss, slide_loss
+from tinygrad_edu.viz.graph import LEGEND, PROJECTOR, describe_array
 from tinygrad_edu.viz.layout import PROJECTOR_POINTS
 from tinygrad_edu.viz.page import backward_walk, forward_walk
 
@@ -133,3 +134,14 @@ def test_a_bad_ranksep_is_a_usage_error_and_writes_nothing(tmp_path, capsys, ran
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--ranksep must be a positive number of inches" in error
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_big_array_shows_its_shape_and_first_numbers_not_a_mean():
+    vector = np.arange(20.0) / 7
+    assert describe_array("grad", vector, 6, 4) == "grad shape (20,): [0.0000, 0.1429, 0.2857, 0.4286, …]"
+    batch = np.arange(24.0).reshape(8, 3) - 10
+    assert describe_array("data", batch, 6, 4) == "data shape (8, 3), [0] [-10.,  -9.,  -8.], …"
+    loss = iris_step_loss()
+    lines = [line for step in backward_walk(tg.trace_backward(loss)) for line in step["lines"]]
+    assert not any("mean" in line for line in lines)
+    assert any(line.startswith("upstream   dL/dlogits = shape (8, 3), [0] [") for line in lines)

@@ -67,8 +67,9 @@ def slide_network(dtype: Any = np.float32) -> SlideNetwork:
 
 
 def name_products(root: tg.Value) -> None:
-    """Name every unnamed transpose and matmul in ``root``'s graph after its inputs: ``0.weightᵀ``,
-    ``x·0.weightᵀ``. A Value whose inputs have no names keeps none (graphs then show its id)."""
+    """Name every unnamed transpose, matmul and (log_)softmax in ``root``'s graph after its inputs:
+    ``0.weightᵀ``, ``x·0.weightᵀ``, ``log_softmax(logits)``. A Value whose inputs have no names keeps
+    none (graphs then show its id)."""
     for value in node_ids(root):
         op = value.grad_fn
         if value.name or not all(parent.name for parent in getattr(op, "parents", ())):
@@ -77,6 +78,8 @@ def name_products(root: tg.Value) -> None:
             value.name = f"{op.parents[0].name}ᵀ"
         elif op.name == "matmul":
             value.name = "·".join(parent.name for parent in op.parents)
+        elif op.name in ("softmax", "log_softmax"):  # inside a loss, such as CrossEntropyLoss
+            value.name = f"{op.name}({op.parents[0].name})"
 
 
 @dataclass

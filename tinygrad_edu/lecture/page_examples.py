@@ -13,7 +13,7 @@ from collections.abc import Callable
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.datasets import iris_split
-from tinygrad_edu.lecture.mlp import slide_network
+from tinygrad_edu.lecture.mlp import name_products, slide_network
 
 IRIS_BATCH = 8  # rows in the mini-batch: enough to show a batch, few enough to read
 IRIS_SEED = 0
@@ -41,6 +41,7 @@ def iris_step_loss() -> tg.Value:
     x.name = "x"
     loss = nn.CrossEntropyLoss()(model(x), tg.tensor(y_train[:IRIS_BATCH]))
     loss.name = "L"
+    name_products(loss)
     return loss
 
 

@@ -124,18 +124,23 @@ def dtype_text(dtype: np.dtype) -> str:
 
 
 def describe_array(title: str, array: np.ndarray | None, max_elements: int, precision: int) -> str:
-    """``title`` and the numbers as the repr prints them, or for a big array its shape and first numbers.
+    """``title`` and the numbers as the repr prints them, or for a big array its shape and first row.
 
-    A big array's first row (or first few numbers) says what it holds: the sizes and
-    signs a learner can check by hand; a mean of noise (−6.2e−10) teaches nothing.
+    A big array's first row (its first few numbers: the first sample's, for a batch)
+    says what it holds, sizes and signs a learner can check by hand; a mean of
+    noise (−6.2e−10) teaches nothing.
     """
     if array is None:
         return f"{title} None"
     if array.size <= max_elements:
         return f"{title} " + format_array(array, prefix=f"{title} ", precision=precision)
-    first = array.reshape(-1)[:FIRST_NUMBERS]
-    numbers = format_array(first, precision=precision).strip("[]")
-    return f"{title} shape {array.shape}: {numbers}, …"
+    index = (0,) * (array.ndim - 1)
+    row = array[index]
+    shown = format_array(row[:FIRST_NUMBERS], precision=precision).rstrip("]")
+    shown += ", …]" if len(row) > FIRST_NUMBERS else "]"
+    if not index:
+        return f"{title} shape {array.shape}: {shown}"
+    return f"{title} shape {array.shape}, [{', '.join(map(str, index))}] {shown}, …"
 
 
 def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int,
