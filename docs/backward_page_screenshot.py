@@ -28,6 +28,8 @@ def main() -> None:
             options.add_argument(flag)
         driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
         try:
+            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+            driver.set_window_size(2 * 1024 - inner[0], 2 * 768 - inner[1])  # a 1024×768 viewport, frame aside
             driver.get(page.as_uri())
             for _ in range(STEPS):
                 driver.find_element(By.ID, "next").click()
