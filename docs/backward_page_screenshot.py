@@ -14,9 +14,9 @@ import tinygrad_edu as tg
 from tinygrad_edu.lecture.page_examples import slide_loss
 
 DOCS = Path(__file__).resolve().parent
-STEPS = 3  # step 3, the add: from z back to v8, dL/dv8 = dL/dz · dz/dv8 = 0.5449 · 1
+STEPS = 2  # step 2, the sigmoid: dL/dz = dL/dŷ · ∂ŷ/∂z, with its rule ŷ·(1 − ŷ) worked out
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,860")
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1024,768")
 
 
 def main() -> None:
@@ -28,6 +28,8 @@ def main() -> None:
             options.add_argument(flag)
         driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=options)
         try:
+            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+            driver.set_window_size(2 * 1024 - inner[0], 2 * 768 - inner[1])  # a 1024×768 viewport, frame aside
             driver.get(page.as_uri())
             for _ in range(STEPS):
                 driver.find_element(By.ID, "next").click()

@@ -10,7 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 NODE = re.compile(r"^\t(\w+) \[(.*)\]$")
-EDGE = re.compile(r"^\t(\w+) -> (\w+)$")
+EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$")
+LEGEND_START, LEGEND_END = "\tsubgraph cluster_legend {", "\t}"
+LEGEND_NODE = re.compile(r"^\t\t(legend_\w+) \[(.*)\]$")
+LEGEND_ORDER = re.compile(r"^\t\t\{rank=same (legend_\w+(?: -> legend_\w+)*) \[style=\"invis\"\]\}$")
 DEFAULTS = re.compile(r"^\t(graph|node|edge) \[.*\]$")
 ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
 
@@ -19,6 +22,8 @@ ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
 class Dot:
     nodes: dict = field(default_factory=dict)  # id -> {attribute: value}
     edges: list = field(default_factory=list)  # (tail, head)
+    edge_labels: dict = field(default_factory=dict)  # (tail, head) -> label, for the edges that have one
+    legend: dict = field(default_factory=dict)  # legend box id -> {attribute: value}
 
 
 def unquote(text: str) -> str:
@@ -44,16 +49,35 @@ def parse_dot(source: str) -> Dot:
     lines = source.splitlines()
     assert lines[0] == "digraph {" and lines[-1] == "}", "not one digraph"
     dot = Dot()
+    in_legend = False
     for line in lines[1:-1]:
-        if node := NODE.match(line):
+        if line == LEGEND_START:
+            in_legend = True
+        elif in_legend:
+            in_legend = parse_legend_line(dot, line)
+        elif node := NODE.match(line):
             if not DEFAULTS.match(line):
                 assert node.group(1) not in dot.nodes, f"node {node.group(1)} declared twice"
                 dot.nodes[node.group(1)] = parse_attributes(node.group(2))
         elif edge := EDGE.match(line):
-            dot.edges.append(edge.groups())
+            dot.edges.append(edge.groups()[:2])
+            if edge.group(3) is not None:
+                dot.edge_labels[edge.groups()[:2]] = parse_attributes(edge.group(3))["label"]
         else:
             raise AssertionError(f"not a DOT statement draw_graph writes: {line!r}")
     return dot
+
+
+def parse_legend_line(dot: Dot, line: str) -> bool:
+    """One line inside the legend's cluster: its label, a box, the boxes' order or the end.
+    Returns whether the cluster goes on."""
+    if line == LEGEND_END:
+        return False
+    if box := LEGEND_NODE.match(line):
+        dot.legend[box.group(1)] = parse_attributes(box.group(2))
+    elif not (LEGEND_ORDER.match(line) or line.startswith("\t\tlabel=")):
+        raise AssertionError(f"not a statement of the legend draw_graph writes: {line!r}")
+    return True
 
 
 def record_fields(label: str) -> list[str]:

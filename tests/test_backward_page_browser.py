@@ -14,6 +14,7 @@ import pytest
 from page_parsing import parse_page
 
 import tinygrad_edu as tg
+from tinygrad_edu.autograd import node_ids
 from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.lecture.page_examples import slide_loss
 
@@ -100,8 +101,42 @@ def test_panel_shows_the_chain_rule_product_with_numbers(page):
     for _ in range(2):  # binary_cross_entropy, then sigmoid
         page.find_element(By.ID, "next").click()
     lines = [item.text for item in page.find_elements(By.CSS_SELECTOR, "#panel-lines li")]
-    assert lines == ["sigmoid: from ŷ back to z", "dL/dŷ = [2.1972]", "dŷ/dz = [0.2480]",
-                     "dL/dz = dL/dŷ · dŷ/dz = [0.5449]"]
+    assert lines == ["sigmoid: from ŷ back to z", "upstream   dL/dŷ = [2.1972]",
+                     "local      ∂ŷ/∂z = ŷ·(1 − ŷ) = [0.5449] · (1 − [0.5449]) = [0.2480]",
+                     "product    dL/dz = dL/dŷ · ∂ŷ/∂z = [2.1972] · [0.2480] = [0.5449]"]
+
+
+@pytest.fixture
+def small_screen(page):
+    """The page in a 1024×768 viewport (a classroom projector's), the window put back afterwards."""
+    size = page.get_window_size()
+    page.set_window_size(1024, 768)
+    inner = page.execute_script("return [window.innerWidth, window.innerHeight]")
+    page.set_window_size(1024 + 1024 - inner[0], 768 + 768 - inner[1])  # the window's own frame, if any
+    assert page.execute_script("return [window.innerWidth, window.innerHeight]") == [1024, 768]
+    yield page
+    page.set_window_size(size["width"], size["height"])
+
+
+OUTSIDE_THE_PANE = """
+const pane = document.getElementById("graph").getBoundingClientRect();
+return Array.from(document.querySelectorAll("#graph g.node")).filter((g) => {
+  const box = g.getBoundingClientRect();
+  return box.left < pane.left - 0.5 || box.right > pane.right + 0.5 || box.top < pane.top - 0.5
+      || box.bottom > pane.bottom + 0.5 || box.width === 0;
+}).map((g) => g.id);
+"""
+
+
+def test_at_1024_by_768_every_node_stays_inside_the_graph_pane_at_every_step(small_screen):
+    values = node_ids(slide_loss())
+    drawn = len(values) + sum(value.grad_fn is not None for value in values)  # Values and operations
+    assert len(small_screen.find_elements(By.CSS_SELECTOR, "#graph g.node")) == drawn
+    for _ in range(len(tg.trace_backward(slide_loss())) + 1):
+        assert small_screen.execute_script(OUTSIDE_THE_PANE) == []
+        panel = small_screen.find_element(By.ID, "panel").rect
+        assert panel["x"] + panel["width"] <= 1024 + 1  # the panel is on screen too (to a pixel's rounding)
+        small_screen.find_element(By.ID, "next").click()
 
 
 def test_arrow_keys_walk_and_back_returns(page):

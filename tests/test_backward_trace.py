@@ -149,8 +149,7 @@ def test_print_trace_writes_one_line_per_step_with_the_numbers(network, capsys):
     assert len(lines) == len(steps)
     hand = hand_values()
     sigmoid_line = lines[[s.op for s in steps].index("sigmoid")]
-    z_id = steps[[s.op for s in steps].index("sigmoid")].node_id
-    assert sigmoid_line == (f"sigmoid: dL/d{z_id} = dL/dŷ · dŷ/d{z_id} = [{hand['dL/dŷ']:.4f}] · "
+    assert sigmoid_line == (f"sigmoid: dL/dz = dL/dŷ · ∂ŷ/∂z = [{hand['dL/dŷ']:.4f}] · "
                             f"[{hand['dŷ/dz']:.4f}] = [{hand['dL/dz']:.4f}]")
     assert any(line.startswith("transpose: dL/d1.weight") for line in lines)
 

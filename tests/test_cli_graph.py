@@ -9,14 +9,16 @@ from support import needs_dot, path_without_graphviz, run_tinygrad_edu, svg_node
 
 from tinygrad_edu.lecture import cli
 from tinygrad_edu.lecture.mlp import slide_network
-from tinygrad_edu.viz.graph import draw_graph
+from tinygrad_edu.viz.graph import PROJECTOR, draw_graph
 from tinygrad_edu.viz.render import NO_SVG_RENDERER, PNG_NEEDS_DOT
 
 
 def slide_graph_nodes() -> set:
+    """The nodes the graph command draws by default: the projector's graph and its legend."""
     network = slide_network()
     network.loss.backward()
-    return set(parse_dot(draw_graph(network.loss).source).nodes)
+    dot = parse_dot(draw_graph(network.loss, **PROJECTOR).source)
+    return set(dot.nodes) | set(dot.legend)
 
 
 def files(folder) -> list:

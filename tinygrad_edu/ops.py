@@ -17,8 +17,13 @@ back. ``OPS`` at the bottom lists every operation, so tests can check them all.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+
+from .printing import format_array
+
+RULE_ELEMENTS = 12  # a rule prints arrays up to this many elements; bigger ones only as a summary
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -132,6 +137,76 @@ class Function:
     def backward(self, grad: np.ndarray) -> tuple:
         raise NotImplementedError
 
+    def rule(self, argument: int, out: str, inputs: tuple[str, ...]) -> Rule | None:
+        """The local derivative d(out)/d(input ``argument``) as a formula in the Values' names
+        (``out``, ``inputs``), with its numbers, from what ``forward`` saved; call it after
+        ``forward``. None for an operation that does not say (a learner's own): the
+        backward page then shows the chain rule's numbers only."""
+        return None
+
+
+class Rule(NamedTuple):
+    """One operation's local derivative d(out)/d(input), as a lecture writes it beside the chain rule.
+
+    ``formula`` is written in the Values' names (``ŷ·(1 − ŷ)``), ``numbers`` is
+    the same with their numbers put in (empty when the formula is a constant,
+    such as ``1``), and ``value`` is what it comes to: one element per output
+    element for elementwise operations (per pair of elements for softmax), the
+    other operand for matmul. A re-layout (transpose, reshape, index) does no
+    arithmetic: its ``value`` is None and its ``formula`` says how dL/d(output)
+    is put back into the input's layout.
+    """
+
+    formula: str
+    numbers: str
+    value: np.ndarray | None
+
+
+def _numbers(array) -> str:
+    """An array on one line as the repr prints it, or "" when it is too long to read in a formula."""
+    array = np.asarray(array)
+    if array.size > RULE_ELEMENTS:
+        return ""
+    return " ".join(line.strip() for line in format_array(array, precision=4).splitlines())
+
+
+def _filled(template: str, *arrays) -> str:
+    """``template`` with the arrays' numbers in its ``{}``, or "" when one of them is too long to print."""
+    texts = [_numbers(array) for array in arrays]
+    return template.format(*texts) if all(texts) else ""
+
+
+def _spread(value, shape: tuple) -> np.ndarray:
+    """``value`` broadcast to the output's shape: one local derivative per output element."""
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
+
+
+def _constant(text: str, shape: tuple) -> Rule:
+    """A local derivative that is the same number everywhere, such as 1 for add."""
+    return Rule(text, "", _spread(float(text.replace("−", "-")), shape))
+
+
+def _softmax_jacobian(p: np.ndarray, axis: int, log: bool) -> np.ndarray:
+    """d(out)/d(x) of softmax (pᵢ(δᵢⱼ − pⱼ)) or log_softmax (δᵢⱼ − pⱼ) from p = softmax(x), shape
+    out.shape + x.shape: along ``axis`` a c × c block per position, 0 between different positions."""
+    p = np.asarray(p, dtype=np.float64)
+    moved = np.moveaxis(p, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])  # one row of c probabilities per position
+    eye = np.eye(rows.shape[1])
+    blocks = eye - rows[:, np.newaxis, :] if log else rows[:, :, np.newaxis] * (eye - rows[:, np.newaxis, :])
+    jacobian = np.zeros((len(rows), rows.shape[1], len(rows), rows.shape[1]))
+    positions = np.arange(len(rows))
+    jacobian[positions, :, positions, :] = blocks
+    jacobian = jacobian.reshape(moved.shape + moved.shape)
+    return np.moveaxis(jacobian, (p.ndim - 1, 2 * p.ndim - 1), (axis % p.ndim, p.ndim + axis % p.ndim))
+
+
+def _shared(formula: str, numbers: str, reduction: str, total) -> tuple[str, str]:
+    """A loss's formula with its 'mean' share, ``/ n``, written in (only when n is not 1)."""
+    if reduction != "mean" or total == 1:
+        return formula, numbers
+    return f"({formula}) / {total:g}", f"({numbers}) / {total:g}" if numbers else ""
+
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -148,6 +223,9 @@ class Add(Function):
     def backward(self, grad):
         return unbroadcast(grad, self.a_shape), unbroadcast(grad, self.b_shape)
 
+    def rule(self, argument, out, inputs):
+        return _constant("1", np.broadcast_shapes(self.a_shape, self.b_shape))
+
 
 class Sub(Function):
     """out = a - b.   dout/da = 1,   dout/db = -1."""
@@ -161,6 +239,9 @@ class Sub(Function):
 
     def backward(self, grad):
         return unbroadcast(grad, self.a_shape), unbroadcast(-grad, self.b_shape)
+
+    def rule(self, argument, out, inputs):
+        return _constant(("1", "−1")[argument], np.broadcast_shapes(self.a_shape, self.b_shape))
 
 
 class Mul(Function):
@@ -176,6 +257,11 @@ class Mul(Function):
 
     def backward(self, grad):
         return unbroadcast(grad * self.b, self.a.shape), unbroadcast(grad * self.a, self.b.shape)
+
+    def rule(self, argument, out, inputs):
+        other = (self.b, self.a)[argument]
+        shape = np.broadcast_shapes(self.a.shape, self.b.shape)
+        return Rule(inputs[1 - argument], _numbers(other), _spread(other, shape))
 
 
 class Div(Function):
@@ -194,6 +280,12 @@ class Div(Function):
         grad_a = grad / self.b
         return unbroadcast(grad_a, self.a_shape), unbroadcast(-grad_a * self.out, self.b.shape)
 
+    def rule(self, argument, out, inputs):
+        shape = self.out.shape
+        if argument == 0:
+            return Rule(f"1/{inputs[1]}", _filled("1/{}", self.b), _spread(1 / self.b, shape))
+        return Rule(f"−{out}/{inputs[1]}", _filled("−{}/{}", self.out, self.b), _spread(-self.out / self.b, shape))
+
 
 class Neg(Function):
     """out = -a.   dout/da = -1."""
@@ -206,6 +298,9 @@ class Neg(Function):
 
     def backward(self, grad):
         return (-grad,)
+
+    def rule(self, argument, out, inputs):
+        return _constant("−1", ())  # nothing saved, nothing needed: the same −1 for every element
 
 
 class Pow(Function):
@@ -240,6 +335,16 @@ class Pow(Function):
                 edge = (a == 0) & (b >= 0)
                 grad_b = unbroadcast(np.where(edge, 0, grad * self.out * np.log(a)), b.shape)
         return grad_a, grad_b
+
+    def rule(self, argument, out, inputs):
+        a, b, shape = self.a, self.b, np.shape(self.out)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the limits of backward, chosen by np.where
+            if argument == 0:
+                return Rule(f"{inputs[1]}·{inputs[0]}^({inputs[1]} − 1)", _filled("{0}·{1}^({0} − 1)", b, a),
+                            _spread(np.where(b == 0, 0, b * a ** (b - 1)), shape))
+            edge = (a == 0) & (b >= 0)
+            return Rule(f"{out}·ln {inputs[0]}", _filled("{}·ln {}", self.out, a),
+                        _spread(np.where(edge, 0, self.out * np.log(a)), shape))
 
 
 class MatMul(Function):
@@ -282,6 +387,11 @@ class MatMul(Function):
                 grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
+    def rule(self, argument, out, inputs):
+        # Each element of dL/da sums dL/dout times b over the shared axis: the local factor is b itself.
+        other = (self.b, self.a)[argument]
+        return Rule(inputs[1 - argument], _numbers(other), np.asarray(other))
+
 
 # ---------------------------------------------------------------- elementwise functions
 
@@ -299,6 +409,9 @@ class Exp(Function):
     def backward(self, grad):
         return (grad * self.out,)
 
+    def rule(self, argument, out, inputs):
+        return Rule(f"e^{inputs[0]} = {out}", "", np.asarray(self.out))
+
 
 class Log(Function):
     """out = ln x.   dout/dx = 1/x."""
@@ -313,6 +426,9 @@ class Log(Function):
 
     def backward(self, grad):
         return (grad / self.x,)
+
+    def rule(self, argument, out, inputs):
+        return Rule(f"1/{inputs[0]}", _filled("1/{}", self.x), np.asarray(1 / self.x))
 
 
 class Relu(Function):
@@ -339,6 +455,9 @@ class Relu(Function):
             return (grad if out > 0 else grad.dtype.type(0),)
         return (np.where(out > 0, grad, 0),)
 
+    def rule(self, argument, out, inputs):
+        return Rule(f"1 where {inputs[0]} > 0, else 0", "", np.asarray(self.out > 0, dtype=np.float64))
+
 
 class Sigmoid(Function):
     """out = σ(x) = 1 / (1 + e⁻ˣ).   dout/dx = σ(x)·(1 − σ(x)) = out·(1 − out).
@@ -359,6 +478,10 @@ class Sigmoid(Function):
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
 
+    def rule(self, argument, out, inputs):
+        return Rule(f"{out}·(1 − {out})", _filled("{0} · (1 − {0})", self.out),
+                    np.asarray(self.out * (1 - self.out)))
+
 
 class Tanh(Function):
     """out = tanh x.   dout/dx = 1 − tanh²x = 1 − out²."""
@@ -373,6 +496,10 @@ class Tanh(Function):
 
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
+
+    def rule(self, argument, out, inputs):
+        return Rule(f"1 − {out}²", _filled("1 − {}²", self.out),
+                    np.asarray(1 - self.out * self.out))
 
 
 class Cast(Function):
@@ -390,6 +517,9 @@ class Cast(Function):
 
     def backward(self, grad):
         return (grad.astype(self.x_dtype),)
+
+    def rule(self, argument, out, inputs):
+        return _constant("1", ())  # the gradient is only cast back to the input's dtype
 
 
 # ---------------------------------------------------------------- reductions
@@ -410,6 +540,9 @@ class Sum(Function):
 
     def backward(self, grad):
         return (_expand_reduced(grad, self.axis, self.keepdims, self.x_shape),)
+
+    def rule(self, argument, out, inputs):
+        return _constant("1", self.x_shape)
 
 
 class Mean(Function):
@@ -433,6 +566,9 @@ class Mean(Function):
 
     def backward(self, grad):
         return (_expand_reduced(grad / self.count, self.axis, self.keepdims, self.x_shape),)
+
+    def rule(self, argument, out, inputs):
+        return Rule(f"1/n = 1/{self.count}", "", _spread(1 / self.count, self.x_shape))
 
 
 class Max(Function):
@@ -472,6 +608,11 @@ class Max(Function):
         np.put_along_axis(dx, self.index, grad, axis=self.axis)
         return (dx,)
 
+    def rule(self, argument, out, inputs):
+        shape = np.shape(self.index) if self.axis is None or self.keepdims else np.squeeze(self.index, self.axis).shape
+        return Rule(f"1 where {inputs[0]} is the maximum (shared among ties), else 0", "",
+                    self.backward(np.ones(() if self.axis is None else shape))[0])
+
 
 # ---------------------------------------------------------------- shape
 
@@ -490,6 +631,9 @@ class Reshape(Function):
 
     def backward(self, grad):
         return (grad.reshape(self.x_shape),)
+
+    def rule(self, argument, out, inputs):
+        return Rule(f"dL/d{out} reshaped back to {self.x_shape}", "", None)
 
 
 class Transpose(Function):
@@ -515,6 +659,12 @@ class Transpose(Function):
         # numpy's argsort of a short tuple costs more than the transpose itself.
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
         return (grad.transpose(inverse),)
+
+    def rule(self, argument, out, inputs):
+        if self.axes == tuple(range(len(self.axes) - 1, -1, -1)):
+            return Rule(f"(dL/d{out})ᵀ", "", None)
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return Rule(f"dL/d{out} with its axes permuted by {inverse}", "", None)
 
 
 def _is_integer(index) -> bool:
@@ -586,6 +736,9 @@ class Index(Function):
             np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
         return (dx,)
 
+    def rule(self, argument, out, inputs):
+        return Rule(f"dL/d{out} put back where {inputs[0]}[…] took it from, 0 elsewhere", "", None)
+
 
 # ---------------------------------------------------------------- softmax family
 
@@ -612,6 +765,9 @@ class LogSoftmax(Function):
     def backward(self, grad):
         return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
 
+    def rule(self, argument, out, inputs):
+        return Rule(f"δᵢⱼ − softmax({inputs[0]})ⱼ", "", _softmax_jacobian(np.exp(self.out), self.axis, log=True))
+
 
 class Softmax(Function):
     """out = e^xᵢ / Σⱼ e^xⱼ along ``axis``.   dL/dxᵢ = outᵢ · (gᵢ − Σⱼ gⱼ·outⱼ)."""
@@ -631,6 +787,9 @@ class Softmax(Function):
     def backward(self, grad):
         out = self.out
         return (out * (grad - (grad * out).sum(axis=self.axis, keepdims=True)),)
+
+    def rule(self, argument, out, inputs):
+        return Rule(f"{out}ᵢ·(δᵢⱼ − {out}ⱼ)", "", _softmax_jacobian(self.out, self.axis, log=False))
 
 
 # ---------------------------------------------------------------- losses
@@ -695,6 +854,18 @@ class BinaryCrossEntropy(Function):
             grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
         return grad_x, grad_y
 
+    def rule(self, argument, out, inputs):
+        x, y, total = self.x, self.y, math.prod(self.losses_shape)
+        share = 1 / total if self.reduction == "mean" else 1
+        if argument == 0:
+            formula = f"({inputs[0]} − {inputs[1]}) / ({inputs[0]}·(1 − {inputs[0]}))"
+            numbers = _filled("({0} − {1}) / ({0} · (1 − {0}))", x, y)
+            value = share * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12))
+        else:
+            formula, numbers = f"ln(1 − {inputs[0]}) − ln {inputs[0]}", ""
+            value = share * (self.log_1mx - self.log_x)
+        return Rule(*_shared(formula, numbers, self.reduction, total), _spread(value, self.losses_shape))
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """out = reduce((1 − y)·x + ln(1 + e⁻ˣ)), the BCE of σ(x) against y from the logit x.
@@ -730,6 +901,15 @@ class BinaryCrossEntropyWithLogits(Function):
         grad_x = unbroadcast(grad * (sigmoid - y), np.shape(x))
         grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
         return grad_x, grad_y
+
+    def rule(self, argument, out, inputs):
+        x, y, total = self.x, self.y, math.prod(self.losses_shape)
+        share = 1 / total if self.reduction == "mean" else 1
+        if argument == 0:
+            formula, value = f"σ({inputs[0]}) − {inputs[1]}", np.exp(-np.logaddexp(0, -x)) - y
+        else:
+            formula, value = f"−{inputs[0]}", -x
+        return Rule(*_shared(formula, "", self.reduction, total), _spread(share * value, self.losses_shape))
 
 
 class NllLoss(Function):
@@ -778,6 +958,11 @@ class NllLoss(Function):
         if self.total:  # with every target ignored, no class gets a gradient (PyTorch's too)
             dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
         return (dx,)
+
+    def rule(self, argument, out, inputs):
+        formula = f"−w at each sample's target class of {inputs[0]}, 0 elsewhere"
+        grad = np.ones(self.target.shape if self.reduction == "none" else ())
+        return Rule(*_shared(formula, "", self.reduction, self.total), self.backward(grad)[0])
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each

@@ -31,6 +31,7 @@ from tinygrad_edu.lecture import descent, expected, iris
 from tinygrad_edu.lecture.page_examples import EXAMPLES
 from tinygrad_edu.lecture.progress import ProgressLine
 from tinygrad_edu.lecture.tour import tour, write_slide_graph
+from tinygrad_edu.viz.layout import FULL, PROJECTOR, RANKDIRS
 
 DEFAULT_OUT_DIR = "tinygrad_edu_out"
 DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
@@ -267,7 +268,34 @@ def add_graph_command(commands: argparse._SubParsersAction) -> None:
                          help="path of the picture; .svg or .png is added unless it ends in one (default: mlp)")
     command.add_argument("--format", choices=PICTURE_FORMATS, default=None,
                          help="picture format (default: the suffix of --out, else svg)")
+    layout = command.add_argument_group(
+        "layout", "the default fits a 1920×1080 projector with text of 12 px or more; --full draws everything")
+    layout.add_argument("--full", action="store_true",
+                        help="the full graph: left to right, every transpose drawn, dtypes shown, "
+                             "Graphviz's rank spacing, no legend (the options below still apply)")
+    layout.add_argument("--rankdir", choices=RANKDIRS, default=None,
+                        help="direction of the arrows: TB top to bottom (default), LR left to right")
+    layout.add_argument("--fold-transpose", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw W.T as an arrow labelled 'transposed' into the matmul (default: on)")
+    layout.add_argument("--dtype", action=argparse.BooleanOptionalAction, default=None,
+                        help="print each Value's dtype under its shape (default: off)")
+    layout.add_argument("--ranksep", type=float, default=None,
+                        help="gap between ranks in inches (default: 0.25; Graphviz's own is 0.5)")
+    layout.add_argument("--legend", action=argparse.BooleanOptionalAction, default=None,
+                        help="a box of each kind with what it means (default: on)")
     command.set_defaults(run=run_graph)
+
+
+def graph_options(args: argparse.Namespace) -> dict:
+    """``draw_graph``'s layout options from the command line: the projector's, or with ``--full``
+    the full graph's, then each option given on top. ValueError for a ranksep that is not positive."""
+    options = dict(FULL if args.full else PROJECTOR)
+    given = {"rankdir": args.rankdir, "fold_transpose": args.fold_transpose, "show_dtype": args.dtype,
+             "ranksep": args.ranksep, "legend": args.legend}
+    options.update((key, value) for key, value in given.items() if value is not None)
+    if options["ranksep"] is not None and not options["ranksep"] > 0:  # not >: NaN is refused too
+        raise ValueError(f"--ranksep must be a positive number of inches, got {options['ranksep']}")
+    return options
 
 
 def picture_path(out: str, format: str | None) -> tuple[Path, str]:
@@ -292,10 +320,11 @@ def run_graph(args: argparse.Namespace) -> int:
         return fail("graph", "--out must name a file, got ''")
     try:
         path, format = picture_path(args.out, args.format)
+        options = graph_options(args)
     except ValueError as error:
         return fail("graph", str(error))
     try:
-        written, hint = write_slide_graph(path, format)
+        written, hint = write_slide_graph(path, format, options)
     except GraphvizNotFound as missing:  # PNG without a system dot: nothing written
         return fail("graph", str(missing))
     except OSError as error:

@@ -17,6 +17,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
+from tinygrad_edu.autograd import node_ids
 
 SLIDE_X = [1.0, 2.0]
 SLIDE_TARGET = [0.0]
@@ -45,15 +46,40 @@ class SlideNetwork:
 
 def slide_network(dtype: Any = np.float32) -> SlideNetwork:
     """Linear(2, 2) → Linear(2, 1) → Sigmoid, every weight and bias 0.1, run on x = [1, 2]
-    with BCELoss against y = 0: ŷ = σ(0.18) = 0.5449, loss = 0.7872."""
+    with BCELoss against y = 0: ŷ = σ(0.18) = 0.5449, loss = 0.7872.
+
+    Every Value has the name the lecture says (graph, trace and page all print it):
+    x, y, the parameters' state-dict names, h, z, ŷ, L, and the products between them.
+    """
     model = nn.Sequential(nn.Linear(2, 2, dtype=dtype), nn.Linear(2, 1, dtype=dtype), nn.Sigmoid())
     for parameter in model.parameters():
         nn.init.constant_(parameter, SLIDE_WEIGHT)
     x = tg.tensor(SLIDE_X, dtype=dtype)
     target = tg.tensor(SLIDE_TARGET, dtype=dtype)
-    y_hat = model(x)
+    x.name, target.name = "x", "y"
+    h = model[0](x)
+    z = model[1](h)
+    y_hat = model[2](z)
     loss = nn.BCELoss()(y_hat, target)
+    h.name, z.name, y_hat.name, loss.name = "h", "z", "ŷ", "L"
+    name_products(loss)
     return SlideNetwork(model, x, target, y_hat, loss)
+
+
+def name_products(root: tg.Value) -> None:
+    """Name every unnamed transpose, matmul and (log_)softmax in ``root``'s graph after its inputs:
+    ``0.weightᵀ``, ``x·0.weightᵀ``, ``log_softmax(logits)``. A Value whose inputs have no names keeps
+    none (graphs then show its id)."""
+    for value in node_ids(root):
+        op = value.grad_fn
+        if value.name or not all(parent.name for parent in getattr(op, "parents", ())):
+            continue
+        if op.name == "transpose":
+            value.name = f"{op.parents[0].name}ᵀ"
+        elif op.name == "matmul":
+            value.name = "·".join(parent.name for parent in op.parents)
+        elif op.name in ("softmax", "log_softmax"):  # inside a loss, such as CrossEntropyLoss
+            value.name = f"{op.name}({op.parents[0].name})"
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 ``slide`` is the lecture's 2-2-1 network with BCE (docs/slides.md, part 1);
 ``iris-step`` is one Iris mini-batch through a 4-16-3 MLP with cross-entropy.
-Forward hooks give the layers' outputs the names a lecture uses (h, z, ŷ), so
-the page says dL/dŷ instead of dL/dv11.
+Every Value gets the name a lecture uses (x, h, z, ŷ, L; forward hooks name the
+Iris layers' outputs), so the page says dL/dŷ instead of dL/dv11.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.datasets import iris_split
-from tinygrad_edu.lecture.mlp import slide_network
+from tinygrad_edu.lecture.mlp import name_products, slide_network
 
 IRIS_BATCH = 8  # rows in the mini-batch: enough to show a batch, few enough to read
 IRIS_SEED = 0
@@ -26,13 +26,9 @@ def name_outputs(model: nn.Sequential, names: list[str]) -> None:
 
 
 def slide_loss() -> tg.Value:
-    """The slide's network (x = [1, 2], every parameter 0.1, BCE against y = 0): loss 0.7872."""
-    network = slide_network()
-    name_outputs(network.model, ["h", "z", "ŷ"])
-    network.x.name, network.target.name = "x", "y"
-    loss = nn.BCELoss()(network.model(network.x), network.target)  # again, now with the names
-    loss.name = "L"
-    return loss
+    """The slide's network (x = [1, 2], every parameter 0.1, BCE against y = 0): loss 0.7872,
+    every Value named as the lecture names it (``slide_network`` does)."""
+    return slide_network().loss
 
 
 def iris_step_loss() -> tg.Value:
@@ -45,6 +41,7 @@ def iris_step_loss() -> tg.Value:
     x.name = "x"
     loss = nn.CrossEntropyLoss()(model(x), tg.tensor(y_train[:IRIS_BATCH]))
     loss.name = "L"
+    name_products(loss)
     return loss
 
 

@@ -63,18 +63,22 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[in
     return reproduced, total
 
 
-def write_slide_graph(path: Path, format: str = "svg") -> tuple[Path, str | None]:
+def write_slide_graph(path: Path, format: str = "svg", options: dict | None = None) -> tuple[Path, str | None]:
     """The slide network's graph after backward, drawn to ``path``; the ``graph`` command's picture too.
 
+    ``options`` are ``draw_graph``'s layout options; by default ``viz.graph.PROJECTOR``:
+    top to bottom, transposes folded, no dtype, close ranks, a legend, so that the
+    picture fits a 1920×1080 projector with readable text.
     Returns ``render.write_picture``'s answer: the path written, and the hint when
     only the DOT text could be written (no SVG renderer at all).
     """
-    from ..viz.graph import draw_graph  # pictures load graphviz and wasmtime: only when drawn
+    from ..viz.graph import PROJECTOR, draw_graph  # pictures load graphviz and wasmtime: only when drawn
     from ..viz.render import write_picture
 
     network = mlp.slide_network()
     network.loss.backward()
-    return write_picture(draw_graph(network.loss).source, path, format)
+    return write_picture(draw_graph(network.loss, **(PROJECTOR if options is None else options)).source, path,
+                         format)
 
 
 def write_graph(out_dir: Path) -> str:

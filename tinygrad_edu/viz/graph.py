@@ -23,9 +23,11 @@ import graphviz
 import numpy as np
 
 from ..autograd import node_ids
+from ..ops import Transpose
 from ..printing import format_array
 from ..value import Value
 from . import render
+from .layout import FULL, PROJECTOR, RANKDIRS  # noqa: F401  (FULL: importable beside PROJECTOR)
 from .render import GraphvizNotFound  # noqa: F401  (importable from here, where it is raised)
 
 # How each kind of Value looks. Parameters (leaves that require grad) are what training
@@ -35,6 +37,13 @@ INPUT_STYLE = {"style": "filled,dashed", "fillcolor": "#f3f4f6"}
 INTERMEDIATE_STYLE = {"style": "filled", "fillcolor": "white"}
 ROOT_STYLE = {"color": "#b91c1c", "penwidth": "2.5"}
 OPERATION_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fef3c7"}
+
+# The legend's boxes: each kind of node as the graph draws it, with what it means.
+LEGEND = (("legend_parameter", "parameter", PARAMETER_STYLE), ("legend_input", "input or constant", INPUT_STYLE),
+          ("legend_intermediate", "intermediate", INTERMEDIATE_STYLE),
+          ("legend_output", "output", {**INTERMEDIATE_STYLE, **ROOT_STYLE}),
+          ("legend_operation", "operation", OPERATION_STYLE))
+
 
 
 def plain_svg(format: str | None, engine: str | None, options: dict) -> bool:
@@ -106,27 +115,38 @@ def escape_record_text(text: str) -> str:
     return text
 
 
+FIRST_NUMBERS = 4  # a big array shows its shape and this many of its first numbers
+
+
 @functools.cache
 def dtype_text(dtype: np.dtype) -> str:
     return str(dtype)  # cached: numpy builds this string anew each time, slowly
 
 
 def describe_array(title: str, array: np.ndarray | None, max_elements: int, precision: int) -> str:
-    """``title`` and the numbers as the repr prints them, or min/mean/max for a big array."""
+    """``title`` and the numbers as the repr prints them, or for a big array its shape and first row.
+
+    A big array's first row (its first few numbers: the first sample's, for a batch)
+    says what it holds, sizes and signs a learner can check by hand; a mean of
+    noise (−6.2e−10) teaches nothing.
+    """
     if array is None:
         return f"{title} None"
     if array.size <= max_elements:
         return f"{title} " + format_array(array, prefix=f"{title} ", precision=precision)
-    if array.dtype.kind not in "fiu":  # booleans have no mean
-        array = array.astype(np.int64)
-    stats = np.array([array.min(), array.mean(), array.max()], dtype=np.float64)
-    return f"{title} min/mean/max " + format_array(stats, precision=precision)
+    index = (0,) * (array.ndim - 1)
+    row = array[index]
+    shown = format_array(row[:FIRST_NUMBERS], precision=precision).rstrip("]")
+    shown += ", …]" if len(row) > FIRST_NUMBERS else "]"
+    if not index:
+        return f"{title} shape {array.shape}: {shown}"
+    return f"{title} shape {array.shape}, [{', '.join(map(str, index))}] {shown}, …"
 
 
 def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int,
-                grad: np.ndarray | None) -> str:
-    """The record ``{ name | data | grad }``; the name field also gives the shape and dtype."""
-    header = f"{value.name or node_id}\n{value.shape} {dtype_text(value.dtype)}"
+                grad: np.ndarray | None, show_dtype: bool = True) -> str:
+    """The record ``{ name | data | grad }``; the name field also gives the shape (and dtype)."""
+    header = f"{value.name or node_id}\n{value.shape}" + (f" {dtype_text(value.dtype)}" if show_dtype else "")
     fields = [header]
     if show_data:
         fields.append(describe_array("data", value.data, max_elements, precision))
@@ -157,19 +177,44 @@ def value_attributes(value, is_root: bool) -> str:
     return dot_attributes({**style, **ROOT_STYLE} if is_root else style)
 
 
+def folded(value: Value, root: Value, fold_transpose: bool) -> bool:
+    """Is ``value`` a transpose drawn as an arrow labelled ``transposed`` into the op that uses it?"""
+    return fold_transpose and value is not root and type(value._op) is Transpose
+
+
+def legend_lines() -> list[str]:
+    """The legend as DOT statements: a box of each kind, in a cluster of its own (plain labels only:
+    the WebAssembly Graphviz draws no HTML-like labels)."""
+    lines = ['\tsubgraph cluster_legend {\n', '\t\tlabel="legend" style="rounded" color="#9ca3af"\n']
+    for node_id, text, style in LEGEND:
+        shape = {} if "shape" in style else {"shape": "box"}  # a plain label: a record cannot take flat edges
+        lines.append(f"\t\t{node_id} [label={dot_string(text)} {dot_attributes({**shape, **style})}]\n")
+    # Invisible arrows in one rank keep the boxes in the order above, left to right.
+    lines.append("\t\t{rank=same " + " -> ".join(node_id for node_id, _, _ in LEGEND) + ' [style="invis"]}\n')
+    lines.append("\t}\n")
+    return lines
+
+
 def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
-               max_elements: int = 6, precision: int = 4, grads: dict[str, np.ndarray] | None = None
-               ) -> graphviz.Digraph:
+               max_elements: int = 6, precision: int = 4, grads: dict[str, np.ndarray] | None = None,
+               fold_transpose: bool = False, show_dtype: bool = True, ranksep: float | None = None,
+               legend: bool = False) -> graphviz.Digraph:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
-    One record node per Value (name, or its id ``v3`` when it has none; shape,
-    dtype; data and grad as the repr prints them, or the shape's min/mean/max
+    One record node per Value (its name, or its id ``v3`` when it has none; shape,
+    dtype; data and grad as the repr prints them, or the shape and first numbers
     when the Value has more than ``max_elements`` elements) and one oval per
     operation, with edges input → operation → output. A Value used twice is
     drawn once, with two arrows leaving it. Typical use, after ``loss.backward()``::
 
         draw_graph(loss).render("mlp", format="svg")   # writes mlp (the DOT text) and mlp.svg
         draw_graph(loss)                               # in a notebook: shows the picture
+        draw_graph(loss, **PROJECTOR)                  # what the ``graph`` command draws
+
+    ``rankdir`` ``"TB"`` draws top to bottom; ``fold_transpose`` draws ``W.T`` as an
+    arrow labelled ``transposed`` from W into the operation using it; ``show_dtype``
+    False drops the dtype; ``ranksep`` is the gap between ranks in inches (Graphviz's
+    default 0.5); ``legend`` adds a box of each kind with what it means.
 
     ``grads`` (node id such as ``"v3"`` → array) prints those gradients instead
     of the ``.grad`` the Values hold: the backward page draws the gradients of a
@@ -178,18 +223,30 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a tinygrad_edu Value (the output to draw the graph of), "
                         f"got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     ids = node_ids(root)  # every Value, inputs first, and its id
-    graph = ComputationGraph(graph_attr={"rankdir": rankdir},
-                             node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"})
+    graph_attr = {"rankdir": rankdir} if ranksep is None else {"rankdir": rankdir, "ranksep": f"{ranksep:g}"}
+    graph = ComputationGraph(graph_attr=graph_attr,
+                             node_attr={"shape": "record", "fontname": "Courier", "fontsize": "11"},
+                             edge_attr={"fontname": "Courier", "fontsize": "11"})
+    if legend:
+        graph.body.extend(legend_lines())
     # DOT statements are written straight into graph.body: Digraph.node() would re-quote
     # every attribute, which triples the time for a 10,000-node graph.
     for value, node_id in ids.items():
+        if folded(value, root, fold_transpose):
+            continue
         grad = value.grad if grads is None else grads.get(node_id)
-        label = value_label(value, node_id, show_data, show_grad, max_elements, precision, grad)
+        label = value_label(value, node_id, show_data, show_grad, max_elements, precision, grad, show_dtype)
         graph.body.append(f'\t{node_id} [label="{label}" {value_attributes(value, value is root)}]\n')
         if value._op is not None:
             op_id = operation_id(node_id)
             graph.body.append(f"\t{op_id} [label={dot_string(value._op.name)} {OPERATION_ATTRIBUTES}]\n")
-            graph.body.extend(f"\t{ids[parent]} -> {op_id}\n" for parent in value._op.parents)
+            for parent in value._op.parents:
+                if folded(parent, root, fold_transpose):
+                    graph.body.append(f'\t{ids[parent._op.parents[0]]} -> {op_id} [label="transposed"]\n')
+                else:
+                    graph.body.append(f"\t{ids[parent]} -> {op_id}\n")
             graph.body.append(f"\t{op_id} -> {node_id}\n")
     return graph

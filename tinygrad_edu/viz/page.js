@@ -30,7 +30,6 @@ function highlight(step) {
   current.classList.add("current");
   // In backward the gradient arrives from the operation's output; in forward the operation makes the node.
   [step.operation, step.output].filter(Boolean).forEach((id) => document.getElementById(id).classList.add("source"));
-  current.scrollIntoView({ block: "center", inline: "center" });
 }
 
 function showPanel(steps, step) {

@@ -29,7 +29,18 @@ from ..autograd import node_ids
 from ..value import Value
 from . import render
 from .graph import describe_array, draw_graph, operation_id
-from .trace import ELEMENTWISE, TraceStep, label, local_symbol, trace_backward
+from .trace import (
+    ELEMENTWISE,
+    TraceStep,
+    gradient_symbol,
+    label,
+    local_rule,
+    local_symbol,
+    product_formula,
+    starts,
+    symbol,
+    trace_backward,
+)
 
 MAX_NODES = 200  # beyond this a page of boxes is no longer readable
 PRECISION = 4
@@ -37,10 +48,9 @@ PANEL_ELEMENTS = 12  # arrays up to this size are printed whole in the side pane
 
 
 def short(array: np.ndarray) -> str:
-    """An array on one line, or its shape and min/mean/max when it is too big to read."""
+    """An array on one line, or its shape and first numbers when it is too big to read."""
     text = describe_array("", np.asarray(array), PANEL_ELEMENTS, PRECISION).strip()
-    text = " ".join(line.strip() for line in text.splitlines())
-    return text if np.size(array) <= PANEL_ELEMENTS else f"shape {np.shape(array)}, {text}"
+    return " ".join(line.strip() for line in text.splitlines())
 
 
 def node_grads(root: Value, steps: list[TraceStep]) -> dict[str, np.ndarray]:
@@ -51,17 +61,51 @@ def node_grads(root: Value, steps: list[TraceStep]) -> dict[str, np.ndarray]:
     return grads
 
 
-def chain_rule_lines(step: TraceStep) -> list[str]:
-    """The side panel for one step: upstream gradient, local derivative, and their product."""
+def broadcast(step: TraceStep) -> bool:
+    """Was ``step.node`` broadcast against the operation's other input, so that its gradient is a
+    sum over the copies? Only then does the panel say so."""
+    shapes = [parent.shape for parent in step.grad_fn.parents]
+    return step.rule == ELEMENTWISE and len(shapes) == 2 and np.broadcast_shapes(*shapes) != step.node.shape
+
+
+def local_line(step: TraceStep) -> str:
+    """The local derivative: the operation's rule with its numbers and what they come to, the
+    re-layout a transpose (reshape, index) is, or for an op without a rule its numbers only."""
+    rule, local = local_rule(step), local_symbol(step)
+    if rule is None:
+        return f"local      {local} = {short(step.local_derivative)}"
+    if rule.value is None:
+        return f"re-layout  no arithmetic: dL/d{symbol(step.output, step.output_id)}'s numbers in " \
+               f"{symbol(step.node, step.node_id)}'s layout {step.node.shape}"
+    if step.op == "matmul":
+        return f"local      the other operand {local} = {short(rule.value)}"
+    worked = f" = {rule.numbers}" if rule.numbers else ""
+    value = np.broadcast_to(rule.value, step.local_derivative.shape)  # a constant (neg's −1) for every element
+    return f"local      {local} = {rule.formula}{worked} = {short(value)}"
+
+
+def multiplied(step: TraceStep, start: bool) -> str:
+    """``= [2.1972] · [0.2480] `` for an elementwise step whose numbers are short enough to multiply
+    by eye; nothing at the root (1 · x) or for arrays that are summarised."""
+    if start or step.rule != ELEMENTWISE or max(step.upstream.size, step.local_derivative.size) > PANEL_ELEMENTS:
+        return ""
+    return f"= {short(step.upstream)} · {short(step.local_derivative)} "
+
+
+def chain_rule_lines(step: TraceStep, root_id: str) -> list[str]:
+    """The side panel for one step: upstream gradient (dL/d…), local derivative (∂…/∂…), and
+    their product, each with its numbers."""
     node, output = label(step.node, step.node_id), label(step.output, step.output_id)
-    broadcast = step.rule == ELEMENTWISE and step.product.shape != step.upstream.shape
-    local = local_symbol(step)
+    start = starts(step, root_id)
+    upstream = (f"start      dL/d{symbol(step.output, step.output_id)} = 1 (where backward starts)" if start
+                else f"upstream   {gradient_symbol(step.output, step.output_id)} = {short(step.upstream)}")
     return [
         f"{step.op}: from {output} back to {node}",
-        f"dL/d{output} = {short(step.upstream)}",
-        f"{local} = {short(step.local_derivative)}",
-        f"dL/d{node} = {step.rule.format(upstream=f'dL/d{output}', local=local)} = {short(step.product)}",
-    ] + ([f"(summed over the axes {node} was broadcast along)"] if broadcast else [])
+        upstream,
+        local_line(step),
+        f"product    {gradient_symbol(step.node, step.node_id)} = {product_formula(step, root_id)} "
+        f"{multiplied(step, start)}= {short(step.product)}",
+    ] + ([f"(summed over the axes {node} was broadcast along)"] if broadcast(step) else [])
 
 
 def backward_walk(steps: list[TraceStep]) -> list[dict]:
@@ -76,7 +120,7 @@ def backward_walk(steps: list[TraceStep]) -> list[dict]:
     seen, walk = {}, []
     for step in steps:
         seen[step.node_id] = seen.get(step.node_id, 0) + 1
-        lines = chain_rule_lines(step)
+        lines = chain_rule_lines(step, steps[0].output_id)
         if paths[step.node_id] > 1:
             lines.append(f"sum of {seen[step.node_id]} of {paths[step.node_id]} paths: "
                          f"dL/d{label(step.node, step.node_id)} = {short(step.sum_so_far)}")
@@ -133,7 +177,9 @@ def mark_svg(svg: str) -> str:
 
 def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
     """The graph with every grad printed (the page hides them until their step), as marked SVG."""
-    graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads)
+    # Top to bottom, no dtype, close ranks: the graph scales to fit its pane, so the smaller it is
+    # drawn, the bigger its text. Transposes stay drawn: each is a step of the walk.
+    graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads, show_dtype=False, ranksep=0.2)
     return mark_svg(render.svg(graph.source).decode("utf-8"))
 
 
@@ -174,7 +220,10 @@ def page_html(title: str, svg: str, walks: dict) -> str:
 {svg}
   </div>
   <aside id="panel"><h2 id="panel-title"></h2><ol id="panel-lines"></ol>
-    <p class="hint">Next / Back or the arrow keys &#8594; &#8592; walk one step.</p></aside>
+    <p class="hint">Next / Back or the arrow keys &#8594; &#8592; walk one step.</p>
+    <p class="legend"><span class="parameter">parameter</span> <span class="input">input or constant</span>
+      <span class="intermediate">intermediate</span> <span class="output">output</span>
+      <span class="operation">operation</span></p></aside>
 </main>
 <script type="application/json" id="walks">{script_json(walks)}</script>
 <script>

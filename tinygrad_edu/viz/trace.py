@@ -15,6 +15,7 @@ numbers a lecture writes by hand::
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,12 +152,38 @@ def label(value: Value, value_id: str) -> str:
     return value.name or value_id
 
 
+def symbol(value: Value, value_id: str) -> str:
+    """The label as it goes into a formula: a name made of others (``x·0.weightᵀ``) in parentheses,
+    so that ``dL/d(x·0.weightᵀ)`` reads as one derivative."""
+    name = label(value, value_id)
+    return name if re.fullmatch(r"[\w.]+ᵀ?", name) else f"({name})"
+
+
+def gradient_symbol(value: Value, value_id: str) -> str:
+    """dL/d(value): the gradient, what backward carries (upstream and product)."""
+    return f"dL/d{symbol(value, value_id)}"
+
+
 def local_symbol(step: TraceStep) -> str:
-    """How the local derivative is written: d(output)/d(node), or for matmul the other operand's name."""
+    """How the local derivative is written: ∂(output)/∂(node), or for matmul the other operand's name."""
     if step.op == "matmul":
         other = 1 - step.argument
-        return label(step.grad_fn.parents[other], step.input_ids[other])
-    return f"d{label(step.output, step.output_id)}/d{label(step.node, step.node_id)}"
+        name = symbol(step.grad_fn.parents[other], step.input_ids[other])
+        return f"({name})" if name.endswith("ᵀ") else name  # (1.weightᵀ)ᵀ, not 1.weightᵀᵀ
+    return f"∂{symbol(step.output, step.output_id)}/∂{symbol(step.node, step.node_id)}"
+
+
+def local_rule(step: TraceStep) -> ops.Rule | None:
+    """The operation's own rule for this edge (``Function.rule``), in the Values' names; None
+    for an operation that states none, such as a learner's own."""
+    parents = step.grad_fn.parents
+    names = tuple(symbol(parent, parent_id) for parent, parent_id in zip(parents, step.input_ids, strict=True))
+    return step.grad_fn.rule(step.argument, symbol(step.output, step.output_id), names)
+
+
+def starts(step: TraceStep, root_id: str) -> bool:
+    """Does the step leave the root, where the upstream gradient is backward's seed dL/dL = 1?"""
+    return step.output_id == root_id and bool(np.all(step.upstream == 1))
 
 
 def numbers(array: np.ndarray, precision: int) -> str:
@@ -164,16 +191,30 @@ def numbers(array: np.ndarray, precision: int) -> str:
     return " ".join(line.strip() for line in format_array(array, precision=precision).splitlines())
 
 
-def step_text(step: TraceStep, precision: int = 4) -> str:
-    """``sigmoid: dL/dv10 = dL/dv11 · dv11/dv10 = [2.1972] · [0.2480] = [0.5449]``."""
-    node, output, local = label(step.node, step.node_id), label(step.output, step.output_id), local_symbol(step)
-    symbols = step.rule.format(upstream=f"dL/d{output}", local=local)
-    values = step.rule.format(upstream=numbers(step.upstream, precision),
-                              local=numbers(step.local_derivative, precision))
-    return f"{step.op}: dL/d{node} = {symbols} = {values} = {numbers(step.product, precision)}"
+def product_formula(step: TraceStep, root_id: str) -> str:
+    """dL/d(node) in symbols: upstream and local combined by the step's rule, the re-layout
+    written as one (``(dL/d0.weightᵀ)ᵀ``), or at the root the local derivative alone."""
+    rule = local_rule(step)
+    if rule is not None and rule.value is None:
+        return rule.formula
+    if starts(step, root_id) and step.rule == ELEMENTWISE:
+        return local_symbol(step)  # dL/dL = 1: no tautology dL/dŷ = dL/dL · dL/dŷ
+    return step.rule.format(upstream=gradient_symbol(step.output, step.output_id), local=local_symbol(step))
+
+
+def step_text(step: TraceStep, precision: int = 4, root_id: str | None = None) -> str:
+    """``sigmoid: dL/dz = dL/dŷ · ∂ŷ/∂z = [2.1972] · [0.2480] = [0.5449]``: the step in symbols,
+    in numbers (when it multiplies), and its product."""
+    symbols = product_formula(step, root_id)
+    text = f"{step.op}: {gradient_symbol(step.node, step.node_id)} = {symbols}"
+    if step.rule != REARRANGED and symbols != local_symbol(step):
+        text += " = " + step.rule.format(upstream=numbers(step.upstream, precision),
+                                         local=numbers(step.local_derivative, precision))
+    return f"{text} = {numbers(step.product, precision)}"
 
 
 def print_trace(steps: list[TraceStep], precision: int = 4) -> None:
     """Print the chain rule, one step a line, as a lecture works it by hand."""
+    root_id = steps[0].output_id if steps else None
     for step in steps:
-        print(step_text(step, precision))
+        print(step_text(step, precision, root_id))
