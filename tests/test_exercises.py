@@ -216,7 +216,7 @@ def test_a_wrong_backward_is_traced_to_its_step(solved):
     assert result.returncode == 1
     out = result.stdout
     assert "Task 1.6 Sigmoid.backward: failed — dL/dx disagrees with central finite differences" in out
-    assert "first wrong step of the chain rule" in out and "sigmoid: dL/dx = dL/dv1 · dv1/dx" in out
+    assert "first wrong step of the chain rule" in out and "sigmoid: dL/dx = dL/dv1 · ∂v1/∂x" in out
     assert "local derivative" in out and "upstream" in out
     assert "Task 1.7 Tanh.backward: passed" in out
 

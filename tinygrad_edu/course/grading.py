@@ -203,7 +203,7 @@ def first_wrong_step(build: Callable[[], Any], seed: np.ndarray, student_root: A
             output = step.output.name or step.output_id
             lines += [f"  {trace.step_text(step, precision=6)}",
                       f"    upstream dL/d{output} = {text(step.upstream)}, local derivative "
-                      f"d{output}/d{node} = {text(step.local_derivative)}"]
+                      f"∂{output}/∂{node} = {text(step.local_derivative)}"]
         lines.append(f"  reference dL/d{node} = {text(totals[key])}, yours = {text(got)}")
         return lines
     return []
