@@ -111,7 +111,14 @@ def grade_mutant(mutant: Mutant, directory: Path) -> str:
         path.write_text(solved, encoding="utf-8")
 
 
+def listed_in_docs(mutant: Mutant) -> bool:
+    """docs/exercises.md lists each surviving mutant by its description after the file name."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "exercises.md").read_text(encoding="utf-8")
+    return mutant.description.partition(" ")[2] in doc
+
+
 def main(directory: Path) -> int:
+    """Grade every mutant; exit 1 if more than 5% survive or a survivor is not listed in docs/exercises.md."""
     workspace.start(directory, solutions=True)
     survivors, found = [], mutants()
     for number, mutant in enumerate(found, start=1):
@@ -122,8 +129,10 @@ def main(directory: Path) -> int:
     print(f"\n{len(found) - len(survivors)} of {len(found)} mutants rejected "
           f"({(len(found) - len(survivors)) / len(found):.1%}); survivors:")
     for mutant in survivors:
-        print(f"  Task {mutant.task} {mutant.description}")
-    return 0
+        print(f"  Task {mutant.task} {mutant.description}" + ("" if listed_in_docs(mutant) else "  (NOT LISTED)"))
+    too_many = len(survivors) > 0.05 * len(found)
+    unlisted = any(not listed_in_docs(mutant) for mutant in survivors)
+    return 1 if too_many or unlisted else 0
 
 
 if __name__ == "__main__":

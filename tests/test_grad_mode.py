@@ -14,7 +14,7 @@ try:
 except ImportError:  # the comparisons with PyTorch skip; our own assertions still run
     torch = None
 
-ENGINES = ["tinygrad_edu", pytest.param("torch", marks=pytest.mark.skipif(torch is None, reason="needs torch"))]
+ENGINES = ["tinygrad_edu", pytest.param("torch", marks=pytest.mark.skipif(torch is None, reason="PyTorch is the oracle here: pip install '.[oracle]'"))]
 
 
 def engine(name):

@@ -19,7 +19,7 @@ from support import floats
 import tinygrad_edu as tg
 from tinygrad_edu import optim
 
-torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip install 'tinygrad_edu[oracle]'")
+torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip install '.[oracle]'")
 
 STEPS = 24
 SHAPES = [(3,), (2, 2), ()]
