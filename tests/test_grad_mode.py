@@ -14,7 +14,8 @@ try:
 except ImportError:  # the comparisons with PyTorch skip; our own assertions still run
     torch = None
 
-ENGINES = ["tinygrad_edu", pytest.param("torch", marks=pytest.mark.skipif(torch is None, reason="PyTorch is the oracle here: pip install '.[oracle]'"))]
+NO_TORCH = "PyTorch is the oracle here: pip install '.[oracle]'"
+ENGINES = ["tinygrad_edu", pytest.param("torch", marks=pytest.mark.skipif(torch is None, reason=NO_TORCH))]
 
 
 def engine(name):

@@ -242,8 +242,9 @@ def test_offer_picture_without_the_flag_only_says_how_to_ask():
 def test_a_notebook_shows_the_returned_figure_without_pyplot():
     figure = plot.plot_losses({"loss": [1.0, 0.5]})
     assert figure._repr_png_().startswith(b"\x89PNG")
-    nbformat, nbclient = pytest.importorskip("nbformat"), pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
+    hint = 'running a notebook needs nbformat, nbclient and ipykernel: pip install ".[notebook]"'
+    nbformat, nbclient = pytest.importorskip("nbformat", reason=hint), pytest.importorskip("nbclient", reason=hint)
+    pytest.importorskip("ipykernel", reason=hint)
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from tinygrad_edu.viz import plot\nplot.plot_losses({'loss': [1.0, 0.5]})")])
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
