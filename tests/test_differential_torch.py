@@ -49,7 +49,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip ins
 
 EXAMPLES = int(os.environ.get("TGE_FUZZ_EXAMPLES", "500"))
 LIMIT = 100.0  # a step whose values pass this is dropped: larger numbers only amplify rounding
-MAX_ELEMENTS = 48
+MAX_ELEMENTS = 64  # the largest fresh leaf: 4 × 4 × 4
 FLOATS = (np.float32, np.float64)
 TOLERANCE = {np.dtype(np.float64): {"rtol": 1e-7, "atol": 1e-12},  # atol: cancellation to 0 (e.g. Σ softmax')
              np.dtype(np.float32): {"rtol": 1e-5, "atol": 1e-6}}
@@ -178,6 +178,11 @@ KINDS = {
                                         (ops.LogSoftmax,)),
     "nll": loss("NLLLoss", (ops.NllLoss,), weighted=True),
     "mse": loss("MSELoss", (ops.Sub, ops.Mul)),
+    # No operation recorded: what decides whether one is.
+    "no_grad": Kind("tg.no_grad()(lambda: {0} * {1})()", "torch.no_grad()(lambda: {0} * {1})()", exact=True),
+    "detach": same("{0}.detach()", exact=True),
+    "requires_grad_": same("{0}.requires_grad_()", exact=True),  # after the leaf was used: the same leaf
+    "argmax": Kind("{0}.argmax({axis}, keepdims={keepdims})", "{0}.argmax({axis}, keepdim={keepdims})", exact=True),
 }
 
 
@@ -239,22 +244,6 @@ def run(lines: list, namespace: dict, library: str) -> dict:
 
 
 # ---------------------------------------------------------------- drawing a graph, step by step
-
-def floats_between(low: float, high: float, dtype) -> st.SearchStrategy:
-    """Floats of ``dtype`` in [low, high] (bounds rounded inwards to the nearest float32)."""
-    width = 32
-    if np.dtype(dtype) == np.float32:
-        low, high = (float(np.nextafter(np.float32(bound), np.float32(towards), dtype=np.float32))
-                     if float(np.float32(bound)) != bound else bound for bound, towards in ((low, high), (high, low)))
-    else:
-        width = 64
-    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=width)
-
-
-def grid(low: float, high: float, step: float) -> st.SearchStrategy:
-    """Numbers on a coarse grid: ties and exact zeros are likely."""
-    return st.integers(round(low / step), round(high / step)).map(lambda i: i * step)
-
 
 class Builder:
     """The graph so far, with each node's PyTorch value (what the next step may look at)."""
@@ -342,14 +331,22 @@ class Builder:
         return self.draw(st.sampled_from(choices))
 
     def data(self, shape: tuple, dtype, low: float = -3, high: float = 3) -> np.ndarray:
+        """Random numbers in [low, high]: uniform, on a grid of 0.5 (ties and exact zeros), or mixed.
+
+        numpy draws them from a seed that hypothesis draws: a graph holds hundreds of numbers, and
+        drawing each through hypothesis would exhaust its budget of choices per example.
+        """
         dtype = np.dtype(dtype)
+        rng = np.random.default_rng(self.draw(st.integers(0, 2 ** 32 - 1)))
         if dtype.kind == "b":
-            elements = st.booleans()
-        elif dtype.kind in "iu":
-            elements = st.integers(max(int(np.ceil(low)), -3), min(int(np.floor(high)), 3))
-        else:
-            elements = st.one_of(floats_between(low, high, dtype), grid(low, high, 0.5))
-        return self.draw(hnp.arrays(dtype, shape, elements=elements))
+            return rng.random(shape) < 0.5
+        if dtype.kind in "iu":
+            return rng.integers(max(int(np.ceil(low)), -3), min(int(np.floor(high)), 3) + 1, shape).astype(dtype)
+        uniform = rng.uniform(low, high, shape)
+        on_grid = np.clip(np.round(uniform * 2) / 2, low, high)
+        style = self.draw(st.sampled_from(["uniform", "grid", "mixed"]))
+        mixed = {"uniform": uniform, "grid": on_grid, "mixed": np.where(rng.random(shape) < 0.5, uniform, on_grid)}
+        return np.asarray(mixed[style], dtype=dtype)
 
     def fresh(self, shape: tuple | None = None, low: float = -3, high: float = 3, kinds: str = "f",
               requires_grad: bool | None = None) -> Ref:
@@ -364,7 +361,7 @@ class Builder:
     def number(self, low: float, high: float):
         """A Python number as an operand: an int or a float."""
         return self.draw(st.one_of(st.integers(int(np.ceil(low)), int(np.floor(high))),
-                                   floats_between(low, high, np.float64).map(lambda x: round(x, 3))))
+                                   st.floats(low, high).map(lambda x: round(x, 3))))
 
 
 def all_in(low: float, high: float):
@@ -662,6 +659,29 @@ def draw_cross_entropy_probabilities(b: Builder):
     return b.add("cross_entropy_probabilities", input, target, weight=weight, reduction=reduction_option(b))
 
 
+def draw_no_grad(b: Builder):
+    first = any_node(b, "f")
+    second = second_operand(b, first, "fib")
+    return None if second is None else b.add("no_grad", first, second)
+
+
+def draw_requires_grad_(b: Builder):
+    """Turn on requires_grad of a float leaf that has none, perhaps after an operation used it."""
+    leaves = [ref for ref in b.refs() if b.value(ref).is_leaf and not b.value(ref).requires_grad
+              and b.array(ref).dtype.kind == "f"]
+    return b.add("requires_grad_", b.draw(st.sampled_from(leaves))) if leaves else None
+
+
+def draw_argmax(b: Builder):
+    """The index of the largest element (first of equals in both), overall or along an axis."""
+    ref = any_node(b, "fi", lambda data: data.size > 0)
+    ndim = len(b.shape_of(ref))
+    axis = b.draw(st.none() | st.integers(-max(ndim, 1), max(ndim, 1) - 1))
+    if not b.exact[ref.index] and top_gap(b.array(ref), axis if ndim else None) <= 1e-3:
+        return None
+    return b.add("argmax", ref, axis=axis, keepdims=b.draw(st.booleans()))
+
+
 DRAW = {
     "leaf": lambda b: b.fresh(kinds="fib"),
     "add": elementwise("add"),
@@ -694,7 +714,24 @@ DRAW = {
     "cross_entropy_probabilities": draw_cross_entropy_probabilities,
     "nll": class_target("nll"),
     "mse": elementwise_loss("mse"),
+    "no_grad": draw_no_grad,
+    "detach": unary("detach", "fib"),
+    "requires_grad_": draw_requires_grad_,
+    "argmax": draw_argmax,
 }
+
+
+def join_sinks(b: Builder) -> None:
+    """Add up the sums of every node that requires grad and that no step uses, so that one
+    backward reaches every branch of the graph, not only the last."""
+    used = {arg.index for step in b.graph.steps for arg in step.args if isinstance(arg, Ref)}
+    total = None
+    for ref in b.refs():
+        if ref.index in used or not b.value(ref).requires_grad or not b.usable(ref):
+            continue
+        summed = b.add("sum", ref, axis=None, keepdims=False)
+        if summed is not None:
+            total = summed if total is None else b.add("add", total, summed) or total
 
 
 @st.composite
@@ -705,8 +742,9 @@ def graphs(draw, last: str | None = None, max_steps: int = 6) -> Graph:
     b = Builder(draw, draw(st.sampled_from(FLOATS)))
     for _ in range(draw(st.integers(1, 2))):
         b.fresh(requires_grad=True)
-    for _ in range(draw(st.integers(1, max_steps))):
-        DRAW[draw(st.sampled_from(sorted(DRAW)))](b)
+    # "leaf" first: hypothesis draws the first choice most often, and shrinks towards it.
+    for kind in draw(st.lists(st.sampled_from(list(DRAW)), min_size=1, max_size=max_steps)):
+        DRAW[kind](b)
     if last is not None:
         for _ in range(10):
             ref = DRAW[last](b)
@@ -714,15 +752,15 @@ def graphs(draw, last: str | None = None, max_steps: int = 6) -> Graph:
                 break
         else:
             reject()
+    if draw(st.booleans()):
+        join_sinks(b)
     graph = b.graph
     wanted = [ref for ref in b.refs() if b.value(ref).requires_grad]
     if wanted:
         output = b.value(wanted[-1])
         graph.output = wanted[-1].index
         implicit = output.numel() == 1 and draw(st.booleans())
-        dtype = output.detach().numpy().dtype
-        graph.seed = None if implicit else Array(draw(hnp.arrays(dtype, tuple(output.shape),
-                                                                 elements=grid(-2, 2, 0.25))))
+        graph.seed = None if implicit else Array(b.data(tuple(output.shape), output.detach().numpy().dtype, -2, 2))
     return graph
 
 
@@ -820,7 +858,7 @@ def test_every_registered_op_has_a_step_kind():
     assert sorted(DRAW) == sorted(KINDS), "every kind of step needs a drawing function in DRAW"
 
 
-@pytest.mark.parametrize("kind", sorted(set(KINDS) - {"leaf"}))
+@pytest.mark.parametrize("kind", sorted(kind for kind in KINDS if KINDS[kind].covers))
 @settings(max_examples=max(10, EXAMPLES // 50), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(data=st.data())
