@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -72,11 +72,11 @@ class Ref:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: compared by identity, as arrays have no single truth value
 class Array:
     """A constant array (a leaf's data, a class target, class weights), written for each library."""
 
-    data: np.ndarray = field(compare=False)
+    data: np.ndarray
 
     def source(self, library: str) -> str:
         dtype = self.data.dtype.name
@@ -228,7 +228,11 @@ class Graph:
             if library == "torch":
                 lines.append("for v in [v for v in list(globals().values()) if isinstance(v, torch.Tensor)]:\n"
                              "    if v.requires_grad and not v.is_leaf: v.retain_grad()")
-            lines += [self.backward_line(library, True), self.backward_line(library, False)]
+            lines.append(self.backward_line(library, True))
+            if library == "torch":  # as compare() does, against PyTorch's aliased leaf gradients
+                lines.append("for v in [v for v in list(globals().values()) if isinstance(v, torch.Tensor)]:\n"
+                             "    if v.is_leaf and v.grad is not None: v.grad = v.grad.clone()")
+            lines.append(self.backward_line(library, False))
         return "\n".join(lines)
 
     def reproducer(self) -> str:
