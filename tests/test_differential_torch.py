@@ -902,3 +902,41 @@ def test_each_kind_records_the_operations_it_covers(kind, data):
     missing = [op.__name__ for op in KINDS[kind].covers if op not in recorded_ops(last)]
     assert not missing, (f"{kind}'s line records no {', '.join(missing)}: fix its covers in KINDS\n"
                          + graph.reproducer())
+
+
+# ---------------------------------------------------------------- the comparison rejects a wrong engine
+
+def exp_graph() -> Graph:
+    """v0 = a float64 leaf, v1 = v0.exp(), backward from v1 with a seed: built by hand."""
+    graph = Graph()
+    graph.steps = [Step("leaf", (Array(np.array([0.5, -1.0])),), (("requires_grad", True),)), Step("exp", (Ref(0),))]
+    graph.loose = [False, False]
+    graph.output, graph.seed = 1, Array(np.array([1.0, -2.0]))
+    return graph
+
+
+def test_compare_accepts_a_correct_engine():
+    assert compare(exp_graph())[0] == []
+
+
+@pytest.mark.parametrize("wrong, found", [
+    ("forward", "v1: values differ"),  # off by 1e-6 relative: more than float64's rtol 1e-7
+    ("dtype", "v1: tinygrad_edu float32 (2,), PyTorch float64 (2,)"),
+    ("backward", "v0.grad after the first backward: values differ"),
+    ("accumulation", "v0.grad after the second backward: values differ"),
+    ("requires_grad", "v1.requires_grad: tinygrad_edu False, PyTorch True"),
+])
+def test_compare_rejects_a_wrong_engine(monkeypatch, wrong, found):
+    exp_forward, accumulate = ops.Exp.forward, tg.Value._accumulate_grad
+    if wrong == "forward":
+        monkeypatch.setattr(ops.Exp, "forward", lambda self, x: exp_forward(self, x) * (1 + 1e-6))
+    elif wrong == "dtype":
+        monkeypatch.setattr(ops.Exp, "forward", lambda self, x: exp_forward(self, x).astype(np.float32))
+    elif wrong == "backward":
+        monkeypatch.setattr(ops.Exp, "backward", lambda self, grad: (2 * grad * self.out,))
+    elif wrong == "accumulation":  # a leaf's gradient replaced instead of summed
+        monkeypatch.setattr(tg.Value, "_accumulate_grad", lambda self, grad: (setattr(self, "_grad", None),
+                                                                                accumulate(self, grad)))
+    else:  # exp computed outside the graph
+        monkeypatch.setattr(tg.Value, "exp", lambda self: tg.Value(np.exp(self.data)))
+    assert found in "\n".join(compare(exp_graph())[0])
