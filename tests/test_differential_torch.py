@@ -19,8 +19,10 @@ differs: what follows from it is not news). Then it calls ``backward`` on the
 last node that requires grad, compares
 every gradient (leaves and intermediates, None where PyTorch has None), calls
 ``backward`` a second time and compares the leaves' gradients again (now
-doubled). Float64 must agree to rtol 1e-7, float32 (anywhere in the graph) to
-rtol 1e-5, atol 1e-6. A failure prints both programs, ready to paste.
+doubled). Float64 must agree to rtol 1e-7 (atol 1e-12, for sums that cancel to
+0), float32 (anywhere in the graph) to rtol 1e-5, atol 1e-6. A failure prints
+both programs, ready to paste. ``test_compare_rejects_a_wrong_engine`` checks
+that the comparison catches a deliberately wrong value, dtype or gradient.
 
 Hypothesis draws the graphs (``graphs()``). While drawing, each candidate step
 runs in PyTorch at once, so a step can look at the values its inputs really
