@@ -721,7 +721,7 @@ DRAW = {
     # Not saturated: near out = ±1 the derivative 1 − out² (or out(1 − out)) is a difference of
     # nearly equal numbers, and one float32 rounding of out more or less changes it by percents.
     "sigmoid": unary("sigmoid", "fib", all_in(-4, 4)),
-    "tanh": unary("tanh", "fib", all_in(-2, 2)),
+    "tanh": unary("tanh", "fib", all_in(-2, 2), -2, 2),
     "to": draw_cast,
     "sum": reduction("sum", "fib"),
     "mean": reduction("mean", "f"),  # PyTorch refuses the mean of integers
