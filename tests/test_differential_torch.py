@@ -689,10 +689,16 @@ def draw_no_grad(b: Builder):
     return None if second is None else b.add("no_grad", first, second)
 
 
+VIEWS = ("reshape", "transpose", "permute", "T", "index", "detach")  # PyTorch's results share the input's data
+
+
 def draw_requires_grad_(b: Builder):
-    """Turn on requires_grad of a float leaf that has none, perhaps after an operation used it."""
+    """Turn on requires_grad of a float leaf that has none, perhaps after an operation used it;
+    not after a view of it was taken: a PyTorch view then reports requires_grad=True as its base
+    does (tinygrad_edu has no views), though the base gets no gradient through it."""
+    viewed = {arg.index for step in b.graph.steps if step.kind in VIEWS for arg in step.args if isinstance(arg, Ref)}
     leaves = [ref for ref in b.refs() if b.value(ref).is_leaf and not b.value(ref).requires_grad
-              and b.array(ref).dtype.kind == "f"]
+              and b.array(ref).dtype.kind == "f" and ref.index not in viewed]
     return b.add("requires_grad_", b.draw(st.sampled_from(leaves))) if leaves else None
 
 
