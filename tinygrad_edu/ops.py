@@ -955,8 +955,12 @@ class NllLoss(Function):
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=self.weights.dtype)
-        if self.total:  # with every target ignored, no class gets a gradient (PyTorch's too)
+        if self.total:
             dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
+        elif self.reduction == "mean":
+            # Σᵢ wᵢ = 0: each kept target's share −wᵢ·g/0 is 0/0 = NaN, as in PyTorch (its class
+            # weighs 0); an ignored target, and every other class, gets no gradient.
+            dx[self.index] = np.where(self.target != self.ignore_index, np.nan, 0)
         return (dx,)
 
     def rule(self, argument, out, inputs):
