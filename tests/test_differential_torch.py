@@ -184,7 +184,7 @@ KINDS = {
     "softmax": same("{0}.softmax({axis})", (ops.Softmax,)),
     "log_softmax": same("{0}.log_softmax({axis})", (ops.LogSoftmax,)),
     "bce": loss("BCELoss", (ops.BinaryCrossEntropy,)),
-    "bce_with_logits": loss("BCEWithLogitsLoss", (ops.LogSoftmax,)),
+    "bce_with_logits": loss("BCEWithLogitsLoss", (ops.BinaryCrossEntropyWithLogits,)),
     "cross_entropy": loss("CrossEntropyLoss", (ops.LogSoftmax, ops.NllLoss), weighted=True),
     "cross_entropy_probabilities": same("nn.CrossEntropyLoss(weight={weight}, reduction={reduction})({0}, {1})",
                                         (ops.LogSoftmax,)),
