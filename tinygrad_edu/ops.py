@@ -88,9 +88,9 @@ class Function:
     gives the same), and what ``backward`` needs: the input arrays, the output,
     shapes. It must not change a saved array in place: the arrays are the Values'
     own data. ``apply`` adds ``parents`` (the input Values),
-    ``needs_input_grad`` (whether each requires grad) and ``versions`` (their
-    ``_version``s, for ``saved`` below) when it records the operation in the
-    graph, and only then.
+    ``needs_input_grad`` (whether each requires grad) and, if ``saved`` below is
+    not empty, ``versions`` (their ``_version``s) when it records the operation
+    in the graph, and only then.
 
     ``backward(grad)`` receives dL/d(output) (an array or numpy scalar of the
     output's shape) and returns a tuple with one entry per input: dL/d(input), in
@@ -605,7 +605,11 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)  # initial: an axis may be empty
-        with np.errstate(divide="ignore"):  # ln 0 = −∞ only for an empty axis, whose result is empty anyway
+        # An empty input is its own result: skipped, since an empty axis would give ln 0 (a warning).
+        # (The test, not np.errstate, which costs more than this whole method on iris-sized data.)
+        if not shifted.size:
+            self.out = shifted
+        else:
             self.out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.out
 
@@ -759,7 +763,8 @@ class NllLoss(Function):
     def forward(self, x):
         self.x_shape = x.shape
         kept = self.target != self.ignore_index
-        target = self.target * kept  # an ignored element picks class 0, then weighs 0
+        every_kept = np.count_nonzero(kept) == kept.size  # the common case, which skips the masking below
+        target = self.target if every_kept else self.target * kept  # an ignored element picks class 0, weighs 0
         class_axis = min(1, x.ndim - 1)
         positions = np.indices(target.shape, sparse=True)  # every sample, and every position d₁, …
         self.index = positions[:class_axis] + (target,) + positions[class_axis:]
@@ -769,7 +774,7 @@ class NllLoss(Function):
         if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
             return np.array(np.nan, dtype=x.dtype)
         picked = x[self.index]
-        if not kept.all():  # an ignored sample's x never enters the loss (0 · NaN would be NaN)
+        if not every_kept:  # an ignored sample's x never enters the loss (0 · NaN would be NaN)
             picked = np.where(kept, picked, 0)
         return _reduce(-picked * self.weights, self.reduction, self.total)
 

@@ -20,6 +20,7 @@ import numpy as np
 from . import ops
 from .autograd import backward as _run_backward
 from .autograd import is_grad_enabled
+from .grad_mode import _mode as _grad_mode  # read per operation: see apply
 from .printing import LINE_WIDTH, format_array, names_dtype
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
@@ -169,11 +170,12 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
     (and grad is enabled), record ``op`` as the output's creator."""
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
+    if True not in needs_input_grad or not _grad_mode.enabled:  # is_grad_enabled(), without the call
         return _new_value(data)
     op.parents = inputs
     op.needs_input_grad = needs_input_grad
-    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
+    if op.saved:  # only what backward reads is checked (autograd.check_versions)
+        op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
     return _new_value(data, op)
 
 
