@@ -66,8 +66,9 @@ def check_versions(node, op) -> None:
     """Raise if a Value whose data ``op.backward`` reads was changed in place after ``op`` was recorded.
 
     Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
-    optimizers' steps), and ``op.versions`` holds its inputs' versions from when
-    it was recorded; an output is born at version 0. The gradient of an input
+    optimizers' steps), and ``op.versions`` holds its first and last input's
+    versions from when it was recorded (``first << 64 | last``, see ops.Function);
+    an output is born at version 0. The gradient of an input
     that does not require grad is not computed, so what only it reads may change.
     """
     for needed, reads in zip(op.needs_input_grad, op.saved, strict=True):
@@ -75,7 +76,7 @@ def check_versions(node, op) -> None:
             continue
         for position in reads:
             value = node if position < 0 else op.parents[position]
-            expected = 0 if position < 0 else op.versions[position]
+            expected = 0 if position < 0 else (op.versions >> 64, op.versions & (1 << 64) - 1)[position]
             if value._version != expected:
                 role = "output" if position < 0 else f"input {position + 1}"
                 name = f" {value.name!r}" if value.name else ""
@@ -137,11 +138,11 @@ def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Calla
             continue
         # The versions now against those recorded, inline: this runs for every node, and
         # almost always nothing has changed (check_versions then finds what has, and raises).
-        if op.saved:
-            first, second = op._first_input, op._second_input
-            last = first if second is None else second  # value.apply records (first, last) likewise
-            if node._version or op.versions != (first._version, last._version):
-                check_versions(node, op)
+        # (``op.parents`` written out from its two slots: a property call less per node.)
+        first, second = op._first_input, op._second_input
+        parents = (first,) if second is None else (first, second)
+        if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
+            check_versions(node, op)  # as value.apply records them (ops.Function.versions)
         input_grads = op.backward(grad)
         if visit is None:
             # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
@@ -149,7 +150,7 @@ def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Calla
             node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
         else:
             visit(node, grad, input_grads)
-        for parent, parent_grad, needed in zip(op.parents, input_grads, op.needs_input_grad, strict=True):
+        for parent, parent_grad, needed in zip(parents, input_grads, op.needs_input_grad, strict=True):
             # Only where the operation recorded that a gradient is needed (an input given
             # requires_grad later gets none, as in PyTorch) and still is (one that dropped it, neither).
             if parent_grad is None or not needed or not parent._requires_grad:
