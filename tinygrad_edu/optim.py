@@ -198,13 +198,15 @@ class Optimizer:
 
     def _computed(self, p: Value, group: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         """The rule's new numbers and state for ``p``; ``p`` and ``self.state`` stay as they are."""
-        name = type(self).__name__
-        if p.grad.shape != p.data.shape:
-            raise ValueError(f"{name}.step: a parameter of shape {p.shape} has a grad of shape {p.grad.shape}")
+        grad = p.grad
+        if grad.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a grad of shape "
+                             f"{grad.shape}")
         state = dict(self.state.get(p, {}))
-        data = self._update(p, p.grad, group, state)
+        data = self._update(p, grad, group, state)
         if data is None:  # numpy would write None into p.data as NaN
-            raise TypeError(f"{name}._update must return the parameter's new numbers, not write them itself")
+            raise TypeError(f"{type(self).__name__}._update must return the parameter's new numbers, "
+                            f"not write them itself")
         return data, state
 
     def _update(self, p: Value, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> np.ndarray:
