@@ -496,12 +496,17 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = np.array(grad, dtype=p.dtype)  # a copy: the buffer must not share p.grad
             else:
-                # PyTorch's buf.mul_(μ).add_(g, alpha=1 − τ), into a new array (the step may still fail)
-                buffer = _like(p, buffer * momentum + (grad if group["dampening"] == 0
-                                                       else (1 - group["dampening"]) * grad))
+                # PyTorch's buf.mul_(μ).add_(g, alpha=1 − τ), into a new array (the step may still fail),
+                # added to in place: one array fewer per parameter than ``buffer * μ + g``.
+                buffer = buffer * momentum
+                buffer += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
+                buffer = _like(p, buffer)  # a 0-d buffer became a numpy scalar
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        return p.data - group["lr"] * grad
+        # p − lr·g, as −lr·g + p (the same number: negation is exact) in one new array instead of two
+        data = grad * -group["lr"]
+        data += p.data
+        return data
 
 
 class Adagrad(Optimizer):
