@@ -1,9 +1,10 @@
 """Reverse-mode differentiation: walk the graph from the output back to the leaves.
 
-``backward_steps`` is the chain rule applied once per node, in reverse
+``chain_rule`` is the chain rule applied once per node, in reverse
 topological order, so that a node's gradient is complete (every path to the
 output has contributed) before it is passed on to the node's inputs;
-``backward`` stores the gradients it yields. ``topological_order`` is the one
+``backward`` runs it storing the gradients, ``backward_steps`` running it
+without storing them, for the trace. ``topological_order`` is the one
 walk of the graph: backward, the trace, the picture and the page all use it,
 and ``node_ids`` names its nodes ``v0, v1, …`` for all of them. Grad mode
 (``no_grad``) lives in ``grad_mode.py``.
@@ -11,7 +12,7 @@ and ``node_ids`` names its nodes ``v0, v1, …`` for all of them. Grad mode
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -49,14 +50,15 @@ def topological_order(root, every_value: bool = False) -> list:
                 order.append(node)
             continue
         seen.add(node)
-        if node._op is not None:
-            # Reversed, so that the first input comes off the stack, and into ``order``, first.
-            # What the operation recorded, not today's flag: an input that had no
-            # requires_grad then gets no gradient now (PyTorch's rule, too).
-            op = node._op
-            for parent, needed in zip(reversed(op.parents), reversed(op.needs_input_grad), strict=True):
-                if (needed or every_value) and parent not in seen:
-                    stack.append(parent)
+        op = node._op
+        if op is not None:
+            # The second input is pushed first, so that the first comes off the stack, and
+            # into ``order``, first. (The two slots, not ``op.parents``: no tuple per node.)
+            second, first = op._second_input, op._first_input
+            if second is not None and (second._requires_grad or every_value) and second not in seen:
+                stack.append(second)
+            if (first._requires_grad or every_value) and first not in seen:
+                stack.append(first)
     return order
 
 
@@ -64,8 +66,9 @@ def check_versions(node, op) -> None:
     """Raise if a Value whose data ``op.backward`` reads was changed in place after ``op`` was recorded.
 
     Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
-    optimizers' steps), and ``op.versions`` holds its inputs' versions from when
-    it was recorded; an output is born at version 0. The gradient of an input
+    optimizers' steps), and ``op.versions`` holds its first and last input's
+    versions from when it was recorded (``first << 64 | last``, see ops.Function);
+    an output is born at version 0. The gradient of an input
     that does not require grad is not computed, so what only it reads may change.
     """
     for needed, reads in zip(op.needs_input_grad, op.saved, strict=True):
@@ -73,7 +76,7 @@ def check_versions(node, op) -> None:
             continue
         for position in reads:
             value = node if position < 0 else op.parents[position]
-            expected = 0 if position < 0 else op.versions[position]
+            expected = 0 if position < 0 else (op.versions >> 64, op.versions & (1 << 64) - 1)[position]
             if value._version != expected:
                 role = "output" if position < 0 else f"input {position + 1}"
                 name = f" {value.name!r}" if value.name else ""
@@ -94,17 +97,22 @@ def node_ids(root) -> dict:
     return {value: f"v{index}" for index, value in enumerate(topological_order(root, every_value=True))}
 
 
-def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> Iterator[tuple]:
-    """The chain rule, one node at a time: yields ``(node, grad, input_grads)`` for
-    every node ``root`` depends on that requires grad, from ``root`` back to the leaves.
+def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Callable | None = None) -> None:
+    """The chain rule, one node at a time, for every node ``root`` depends on that
+    requires grad, from ``root`` back to the leaves.
 
-    ``grad`` is the whole dL/d(node): the nodes come in reverse topological order,
-    so every path from the node to ``root`` has contributed before its turn.
-    ``input_grads`` is what the node's operation's ``backward`` returned, one
-    gradient (or None) per input, and None for a leaf. After the yield they are
-    sent on: a gradient reaching a node along several paths is summed there (the
-    multivariable chain rule). ``backward`` stores what this yields;
-    ``viz.trace.trace_backward`` writes it out.
+    Each node's ``grad`` is the whole dL/d(node): the nodes come in reverse
+    topological order, so every path from the node to ``root`` has contributed
+    before its turn. Its operation's ``backward`` turns it into one gradient (or
+    None) per input, which are sent on: a gradient reaching a node along several
+    paths is summed there (the multivariable chain rule).
+
+    With ``visit`` None the gradients are stored, which is ``backward``. Otherwise
+    nothing is stored and ``visit(node, grad, input_grads)`` is called for each
+    node instead, before its gradients are sent on (``input_grads`` None for a
+    leaf): ``backward_steps`` collects those calls for ``viz.trace``. One loop
+    for both, and no generator: ``backward`` runs it once per node, and a yield
+    per node cost a fifth of a small backward (benchmarks/README.md).
 
     ``pending`` maps a node to the sum of the gradients its consumers have sent
     so far (keyed by the Value itself, which hashes by identity). A caller may
@@ -113,7 +121,9 @@ def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> Itera
     pending = {} if pending is None else pending
     pending[root] = grad
     for node in reversed(topological_order(root)):
-        grad = pending.pop(node)
+        grad = pending.pop(node, None)
+        if grad is None:  # given requires_grad after it was used: no operation sends it a gradient
+            continue
         dtype = node.data.dtype
         # float32 * float64 hands float64 back to the float32 input. (``is`` first: numpy's
         # dtypes are shared objects, and the identity test is cheaper than ``!=``.)
@@ -121,21 +131,40 @@ def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> Itera
             grad = grad.astype(dtype)
         op = node._op
         if op is None:
-            yield node, grad, None
+            if visit is None:
+                node._accumulate_grad(grad)
+            else:
+                visit(node, grad, None)
             continue
         # The versions now against those recorded, inline: this runs for every node, and
         # almost always nothing has changed (check_versions then finds what has, and raises).
-        if op.saved:
-            first, second = op._first_input, op._second_input
-            last = first if second is None else second  # value.apply records (first, last) likewise
-            if node._version or op.versions != (first._version, last._version):
-                check_versions(node, op)
+        # (``op.parents`` written out from its two slots: a property call less per node.)
+        first, second = op._first_input, op._second_input
+        parents = (first,) if second is None else (first, second)
+        if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
+            check_versions(node, op)  # as value.apply records them (ops.Function.versions)
         input_grads = op.backward(grad)
-        yield node, grad, input_grads
-        for parent, parent_grad, needed in zip(op.parents, input_grads, op.needs_input_grad, strict=True):
-            if parent_grad is None or not needed:
+        if visit is None:
+            # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
+            # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
+            node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
+        else:
+            visit(node, grad, input_grads)
+        for parent, parent_grad, needed in zip(parents, input_grads, op.needs_input_grad, strict=True):
+            # Only where the operation recorded that a gradient is needed (an input given
+            # requires_grad later gets none, as in PyTorch) and still is (one that dropped it, neither).
+            if parent_grad is None or not needed or not parent._requires_grad:
                 continue
             pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad
+
+
+def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> list[tuple]:
+    """``chain_rule``'s steps without storing anything: ``(node, grad, input_grads)``
+    for each node, in the order they are taken (``input_grads`` None for a leaf).
+    ``viz.trace.trace_backward`` writes them out."""
+    steps: list[tuple] = []
+    chain_rule(root, grad, pending, lambda node, node_grad, input_grads: steps.append((node, node_grad, input_grads)))
+    return steps
 
 
 def backward(root, grad: np.ndarray) -> None:
@@ -145,10 +174,4 @@ def backward(root, grad: np.ndarray) -> None:
     ``backward()`` calls give twice the gradient. An intermediate node's
     gradient is recomputed by each call and kept on the node for display.
     """
-    for node, node_grad, input_grads in backward_steps(root, grad):
-        if input_grads is None:
-            node._accumulate_grad(node_grad)
-        else:
-            # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
-            # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
-            node._grad = node_grad if type(node_grad) is np.ndarray else np.asarray(node_grad)
+    chain_rule(root, grad)

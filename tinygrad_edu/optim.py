@@ -198,13 +198,15 @@ class Optimizer:
 
     def _computed(self, p: Value, group: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
         """The rule's new numbers and state for ``p``; ``p`` and ``self.state`` stay as they are."""
-        name = type(self).__name__
-        if p.grad.shape != p.data.shape:
-            raise ValueError(f"{name}.step: a parameter of shape {p.shape} has a grad of shape {p.grad.shape}")
+        grad = p.grad
+        if grad.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a grad of shape "
+                             f"{grad.shape}")
         state = dict(self.state.get(p, {}))
-        data = self._update(p, p.grad, group, state)
+        data = self._update(p, grad, group, state)
         if data is None:  # numpy would write None into p.data as NaN
-            raise TypeError(f"{name}._update must return the parameter's new numbers, not write them itself")
+            raise TypeError(f"{type(self).__name__}._update must return the parameter's new numbers, "
+                            f"not write them itself")
         return data, state
 
     def _update(self, p: Value, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> np.ndarray:
@@ -494,12 +496,17 @@ class SGD(Optimizer):
             if buffer is None:
                 buffer = np.array(grad, dtype=p.dtype)  # a copy: the buffer must not share p.grad
             else:
-                # PyTorch's buf.mul_(μ).add_(g, alpha=1 − τ), into a new array (the step may still fail)
-                buffer = _like(p, buffer * momentum + (grad if group["dampening"] == 0
-                                                       else (1 - group["dampening"]) * grad))
+                # PyTorch's buf.mul_(μ).add_(g, alpha=1 − τ), into a new array (the step may still fail),
+                # added to in place: one array fewer per parameter than ``buffer * μ + g``.
+                buffer = buffer * momentum
+                buffer += grad if group["dampening"] == 0 else (1 - group["dampening"]) * grad
+                buffer = _like(p, buffer)  # a 0-d buffer became a numpy scalar
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        return p.data - group["lr"] * grad
+        # p − lr·g, as −lr·g + p (the same number: negation is exact) in one new array instead of two
+        data = grad * -group["lr"]
+        data += p.data
+        return data
 
 
 class Adagrad(Optimizer):

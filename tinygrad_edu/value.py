@@ -19,6 +19,7 @@ import numpy as np
 
 from . import autograd, ops
 from .autograd import is_grad_enabled
+from .grad_mode import _mode as _grad_mode  # read per operation: see apply
 from .printing import LINE_WIDTH, format_array, names_dtype
 
 # What ``torch.tensor`` makes of Python data that carries no numpy dtype.
@@ -168,11 +169,14 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
     (and grad is enabled), record ``op`` as the output's creator."""
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
+    if True not in needs_input_grad or not _grad_mode.enabled:  # is_grad_enabled(), without the call
         return _new_value(data)
-    op.parents = inputs
+    # ``op.parents = inputs``, written straight into the property's two slots: the setter's
+    # call and checks cost 4% of a scalar operation, and apply's inputs are one or two Values.
+    op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
     op.needs_input_grad = needs_input_grad
-    op.versions = inputs[0]._version, inputs[-1]._version  # a pair even for one input: cheapest to build
+    if op.saved:  # only what backward reads is checked (autograd.check_versions)
+        op.versions = inputs[0]._version << 64 | inputs[-1]._version  # a pair in one int: ops.Function.versions
     return _new_value(data, op)
 
 

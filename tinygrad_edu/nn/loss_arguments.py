@@ -110,8 +110,10 @@ def class_target(loss: str, input: Value, target: Any, ignore_index: int, probab
     classes, batch = input.shape[class_axis], input.shape[:class_axis] + input.shape[class_axis + 1:]
     if target.dtype.kind in "iu" and target.shape == batch:
         indices = target.data
-        bad = indices[((indices < 0) | (indices >= classes)) & (indices != ignore_index)]
-        if bad.size:
+        outside = (indices < 0) | (indices >= classes)
+        # ignore_index is set aside only where something is outside (rare, but for ignore_index itself).
+        bad = indices[outside & (indices != ignore_index)] if np.count_nonzero(outside) else ()
+        if len(bad):
             raise IndexError(f"{loss}: target class index {bad.reshape(-1)[0]} is out of range "
                              f"for {classes} classes (valid: 0 to {classes - 1})")
         return target

@@ -130,8 +130,9 @@ def trace_backward(root: Value, grad: np.ndarray | None = None) -> list[TraceSte
     for output, upstream, products in backward_steps(root, np.asarray(grad, dtype=root.dtype), sums):
         if products is None:  # a leaf: nothing to pass on
             continue
+        needed = output._op.needs_input_grad
         for argument, (node, product) in enumerate(zip(output._op.parents, products, strict=True)):
-            if product is not None and node.requires_grad:  # the edges backward sends a gradient along
+            if product is not None and needed[argument] and node.requires_grad:  # where backward sends one
                 edges.append((output, upstream, argument, node, product))
     # sums.made[0] is root's own gradient; then one sum per edge, in the edges' order.
     return [trace_step(ids, *edge, so_far) for edge, so_far in zip(edges, sums.made[1:], strict=True)]
