@@ -142,6 +142,9 @@ INDICES = {
     "repeated: int, slice, list": lambda x: x[1, :, [3, 3, 0]],
     "list, slice, list": lambda x: x[[0, 1], :, [1, 2]],
     "list, slice, int from a 0-d array": lambda x: x[[0, 1], :, np.array(2)],
+    "lists around an ellipsis that covers no axis": lambda x: x[:1, [0, 1], ..., [1, 2]],
+    "lists around an ellipsis that covers an axis": lambda x: x[[0, 1], ..., [1, 2]],
+    "ellipsis alone": lambda x: x[...],
 }
 
 

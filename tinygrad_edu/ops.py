@@ -714,6 +714,24 @@ def _split_integers(index) -> tuple | None:
     return tuple(integers), tuple(rest)
 
 
+def _without_ellipsis(index, ndim: int):
+    """``index`` with its ``...`` written out as the slices it stands for (none, if it covers no axis).
+
+    PyTorch places index arrays as numpy does, except that an ``...`` covering no
+    axis does not keep them apart: ``x[:0, [0], ..., [0]]`` of a (1, 1, 1) x has
+    shape (0, 1) in PyTorch and (1, 0) in numpy, which reads the ``...`` as a slice.
+    With the slices written out, numpy's rule gives PyTorch's answer.
+    """
+    if index is Ellipsis:
+        index = (Ellipsis,)
+    if not isinstance(index, tuple) or not any(i is Ellipsis for i in index):
+        return index
+    used = sum(np.ndim(i) if isinstance(i, np.ndarray | list) and np.asarray(i).dtype == bool else 1
+               for i in index if i is not None and i is not Ellipsis)
+    at = next(position for position, i in enumerate(index) if i is Ellipsis)
+    return index[:at] + (slice(None),) * max(ndim - used, 0) + index[at + 1:]
+
+
 class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
     an element selected twice (integer-array indexing) receives the sum of both.
@@ -727,10 +745,11 @@ class Index(Function):
 
     def __init__(self, index):
         self.index = index
-        self.split = _split_integers(index)
 
     def forward(self, x):
         self.x_shape = np.shape(x)
+        self.index = _without_ellipsis(self.index, len(self.x_shape))
+        self.split = _split_integers(self.index)
         if self.split is not None:
             integers, rest = self.split
             return np.asarray(x[integers][rest])
