@@ -19,11 +19,12 @@ print(f"GD with momentum on the quartic, x = {descent.START}, η = {LR}, γ = {G
 x = tg.Value(descent.START, dtype=np.float64, requires_grad=True)
 optimizer = optim.Momentum([x], lr=LR, momentum=GAMMA)
 for t in (1, 2):
-    before, v_before = x.item(), optimizer.state.get(x, {}).get("velocity", 0.0)
+    # float(): the step updates the velocity array in place, as PyTorch's buffers are
+    before, v_before = x.item(), float(optimizer.state.get(x, {}).get("velocity", 0.0))
     x.grad = g = descent.slide_derivative(before)
     optimizer.step()
     v = optimizer.state[x]["velocity"].item()
-    shown = f"{float(v_before):.1f}" if v_before >= 0 else f"({float(v_before):.1f})"
+    shown = f"{v_before:.1f}" if v_before >= 0 else f"({v_before:.1f})"
     print(f"v{t} = {GAMMA} * {shown} + {LR} * ({g:.4g}) = {v:.4g}   (slide: {v:.2f})")
     print(f"x  = {before:.1f} - ({v:.4g}) = {x.item():.4g}   (slide: {x.item():.2f})")
 print()

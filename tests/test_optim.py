@@ -449,15 +449,14 @@ def test_load_state_dict_rejects_a_mismatch_and_changes_nothing(groups, match):
     np.testing.assert_array_equal(after["state"][0]["velocity"], before["state"][0]["velocity"])
 
 
-def test_a_rule_that_writes_the_parameter_itself_is_told_to_return_the_new_numbers():
-    class InPlace(optim.Optimizer):
-        def __init__(self, params, lr):
-            super().__init__(params, {"lr": lr})
-
-        def _update(self, p, grad, group, state):
-            p.data -= group["lr"] * grad  # returns None: the base class would write None, NaN in numpy
-
-    x = with_grad(param([1.0, 2.0]), [1.0, 1.0])
-    with pytest.raises(TypeError, match="InPlace._update must return the parameter's new numbers"):
-        InPlace([x], lr=0.5).step()
-    assert not np.isnan(x.data).any()
+def test_a_step_checks_every_state_array_before_it_changes_any_parameter():
+    x, y = with_grad(param([1.0, 2.0]), [0.5, -0.5]), with_grad(param([3.0, 4.0]), [1.0, 1.0])
+    opt = optim.Adam([x, y], lr=0.1)
+    opt.step()
+    opt.state[y]["exp_avg"] = np.zeros(3)  # written by hand, past load_state_dict's checks
+    x_before, state_before = x.data.copy(), {k: np.copy(v) for k, v in opt.state[x].items()}
+    with pytest.raises(ValueError, match="'exp_avg' of a parameter of shape"):
+        opt.step()
+    np.testing.assert_array_equal(x.data, x_before)
+    for key, value in state_before.items():
+        np.testing.assert_array_equal(opt.state[x][key], value)

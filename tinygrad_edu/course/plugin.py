@@ -20,9 +20,8 @@ reference's walk.
 
 Tasks of Part 4 are functions of numpy arrays; the adapters below wrap them
 in the optimizer classes, whose bookkeeping (parameter groups, state) stays the
-reference's. An adapter's ``_update`` writes the new numbers into ``p.data`` and
-also returns them, so it works whether the base class writes them itself or
-expects them back.
+reference's. An adapter's ``_update`` writes the new numbers into ``p.data``, as the
+reference rules do (what it returns is not used).
 """
 
 from __future__ import annotations
