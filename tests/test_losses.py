@@ -199,3 +199,26 @@ def test_cross_entropy_wrong_target_is_a_value_error_naming_shapes_and_dtypes(ta
 def test_cross_entropy_of_a_scalar_is_a_value_error():
     with pytest.raises(ValueError, match="got a scalar"):
         nn.CrossEntropyLoss()(tg.tensor(1.0), 0)
+
+
+# ---------------------------------------------------------------- the unweighted path
+
+@given(classes=st.integers(1, 4), batch=st.sampled_from([(), (5,), (3, 2)]), reduction=REDUCTIONS,
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_without_weights_or_ignored_targets_cross_entropy_is_the_weighted_path_with_unit_weights(
+        classes, batch, reduction, dtype, seed):
+    # No weight and no ignored target skips the weight arrays (ops.NllLoss); it must give what
+    # weights of 1 give, which take the general path, bit for bit, in the loss and its gradient.
+    rng = np.random.default_rng(seed)
+    shape = (classes,) if batch == () else (batch[0], classes) + batch[1:]
+    logits, target = rng.standard_normal(shape).astype(dtype), rng.integers(0, classes, batch)
+    results = []
+    for weight in (None, np.ones(classes)):
+        x = tg.Value(logits, requires_grad=True)
+        loss = nn.CrossEntropyLoss(weight=weight, reduction=reduction)(x, target)
+        loss.backward(np.ones(loss.shape))
+        results.append((loss.data, x.grad))
+    (loss, grad), (expected_loss, expected_grad) = results
+    assert loss.dtype == expected_loss.dtype == dtype and grad.dtype == dtype
+    np.testing.assert_array_equal(loss, expected_loss)
+    np.testing.assert_array_equal(grad, expected_grad)

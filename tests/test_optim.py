@@ -1,5 +1,7 @@
 """The optimizer contract (PyTorch's): groups, state, zero_grad, step, closures, errors, state dicts."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -219,6 +221,37 @@ def test_a_step_that_fails_changes_no_parameter_and_no_state(make):
     for index, state in before["state"].items():
         for key, value in state.items():
             np.testing.assert_array_equal(after["state"][index][key], value)
+
+
+def _keeps_state(make) -> bool:
+    p = with_grad(param([1.0]), [1.0])
+    opt = make([p])
+    opt.step()
+    return bool(opt.state)
+
+
+STATEFUL_RULES = [make for make in ALL_RULES if _keeps_state(make)]
+
+
+def test_every_rule_but_plain_descent_keeps_state():
+    assert len(ALL_RULES) - len(STATEFUL_RULES) == 2  # GD and SGD without momentum
+
+
+@pytest.mark.parametrize("make", STATEFUL_RULES)
+def test_a_state_array_that_no_longer_fits_is_named_and_nothing_changes(make):
+    x, y = with_grad(param([1.0, 2.0]), [0.5, -0.5]), with_grad(param([3.0, 4.0]), [1.0, 1.0])
+    opt = make([x, y])
+    opt.step()
+    name = next(key for key, value in opt.state[y].items() if isinstance(value, np.ndarray))
+    opt.state[y][name] = np.zeros(5)  # written by hand, past load_state_dict's checks
+    x_before, y_before, state_before = x.data.copy(), y.data.copy(), copy.deepcopy(opt.state[x])
+    with pytest.raises(ValueError, match=rf"the '{name}' of a parameter of shape \(2,\) has shape \(5,\)"):
+        opt.step()
+    np.testing.assert_array_equal(x.data, x_before)
+    np.testing.assert_array_equal(y.data, y_before)
+    assert (x._version, y._version) == (1, 1)
+    for key, value in state_before.items():
+        np.testing.assert_array_equal(opt.state[x][key], value)
 
 
 def test_a_step_that_fails_on_a_later_parameter_leaves_the_earlier_ones_unchanged():

@@ -3,6 +3,8 @@ conversions, comparisons, and the factory functions."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,39 @@ import tinygrad_edu as tg
 from tinygrad_edu import Value
 
 # ---------------------------------------------------------------- dtype rules of the constructor
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.bool_])
+def test_data_sent_through_pickle_holds_numpys_own_dtype(dtype):
+    # An unpickled array (multiprocessing sends arrays so) carries an equal copy of its dtype,
+    # which ufuncs pass on; value._forward compares dtypes by identity, so a Value holds numpy's.
+    array = pickle.loads(pickle.dumps(np.arange(6).reshape(2, 3).astype(dtype)))
+    assert array.dtype is not np.dtype(dtype)
+    x = tg.tensor(array)
+    assert x.data.dtype is np.dtype(dtype)
+    np.testing.assert_array_equal(x.data, array)
+
+
+def test_a_classifier_on_unpickled_data_takes_no_dtype_detour(monkeypatch):
+    # Without numpy's own dtype, the loss (a numpy scalar of numpy's float32 after log-probabilities
+    # of the copied one) was recomputed in "PyTorch's dtype" on every step.
+    from tinygrad_edu import nn, value
+    calls = []
+    redo = value._forward_in_torch_dtype
+    monkeypatch.setattr(value, "_forward_in_torch_dtype", lambda *args: calls.append(args) or redo(*args))
+    x = tg.tensor(pickle.loads(pickle.dumps(np.ones((5, 4), np.float32))))
+    target = tg.tensor(pickle.loads(pickle.dumps(np.array([0, 1, 2, 1, 0]))))
+    loss = nn.CrossEntropyLoss()(nn.Linear(4, 3)(x), target)
+    assert loss.dtype == np.float32 and calls == []
+
+
+def test_big_endian_data_becomes_native_with_the_same_numbers():
+    array = np.array([1.5, -2.0, 3.25], dtype=">f8")
+    x = tg.tensor(array)
+    assert x.data.dtype is np.dtype(np.float64)
+    np.testing.assert_array_equal(x.data, array)
+    np.testing.assert_array_equal((x * 2).data, [3.0, -4.0, 6.5])
+
 
 
 @pytest.mark.parametrize("data, dtype", [

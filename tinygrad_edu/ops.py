@@ -976,9 +976,12 @@ class NllLoss(Function):
         class_axis = min(1, x.ndim - 1)
         positions = np.indices(target.shape, sparse=True)  # every sample, and every position d₁, …
         self.index = positions[:class_axis] + (target,) + positions[class_axis:]
-        weights = kept if self.class_weight is None else kept * self.class_weight[target]
-        self.weights = weights.astype(x.dtype)
-        self.total = self.weights.sum()
+        if every_kept and self.class_weight is None:  # every wᵢ is 1, and Σᵢ wᵢ the count (no arrays)
+            self.weights, self.total = x.dtype.type(1), x.dtype.type(kept.size)
+        else:
+            weights = kept if self.class_weight is None else kept * self.class_weight[target]
+            self.weights = weights.astype(x.dtype)
+            self.total = self.weights.sum()
         if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
             return np.array(np.nan, dtype=x.dtype)
         picked = x[self.index]

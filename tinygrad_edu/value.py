@@ -95,6 +95,12 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
                         f"with numpy dtype {array.dtype}: {data!r:.80}")
     if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
         array = array.astype(_PYTHON_DTYPES[array.dtype.kind], copy=False)
+    native = np.dtype(array.dtype.type)  # numpy's own dtype object, in the machine's byte order
+    if array.dtype is not native:
+        # An unpickled array (sent by multiprocessing, say) carries an equal copy of its dtype,
+        # and ufuncs pass it on; ``_forward`` tests dtypes by identity and took its slow path
+        # where the copy met numpy's own (an iris step's loss: 3 µs, benchmarks/README.md).
+        array = array.view(native) if array.dtype == native else array.astype(native)
     return array
 
 
@@ -197,8 +203,10 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
       scalar arithmetic is about five times faster than its ufuncs on 0-d arrays and
       gives the same number (0.65 s → 0.40 s a step with the garbage collector off);
     * PyTorch's dtype is looked for only when the result's dtype is not its first
-      input's (comparing types first: a numpy scalar's type is its dtype), and list
-      comprehensions stand where generators would be slower.
+      input's (comparing types first: a numpy scalar's type is its dtype), and never
+      for one floating input, whose dtype PyTorch keeps (a full reduction gives a numpy
+      scalar: looking cost 3 µs of an iris step's loss); list comprehensions stand
+      where generators would be slower.
 
     PyTorch's dtype is ``_torch_dtype``'s: where it differs from numpy's, the inputs
     are converted to it and ``forward`` runs a second time.
@@ -206,8 +214,11 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        if type(data) is not type(arrays[0]) or (type(data) is np.ndarray and data.dtype is not arrays[0].dtype):
-            if type(op) is not ops.Cast:  # Cast's dtype is its argument
+        first = arrays[0]
+        if type(data) is not type(first) or (type(data) is np.ndarray and data.dtype is not first.dtype):
+            # Cast's dtype is its argument; one floating input's is PyTorch's for the result.
+            if type(op) is not ops.Cast and not (len(arrays) == 1 and first.dtype.kind == "f"
+                                                 and getattr(data, "dtype", None) is first.dtype):
                 data = _forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
