@@ -189,9 +189,7 @@ class Optimizer:
         # fits its parameter raises before any parameter changes, and the update itself (numpy's
         # in-place arithmetic on arrays of matching shapes) cannot fail half-way. In place, as
         # PyTorch's mul_/add_: new arrays for every parameter and buffer cost the iris step 6 µs
-        # and the mnist step 250 µs. The checks are written out here, with a function only for
-        # the state's arrays: as a method per parameter they cost the iris step 2 µs, now 1 µs
-        # (benchmarks/README.md).
+        # and the mnist step 250 µs; the checks cost it about 1 µs (benchmarks/README.md).
         todo = []
         for group in self.param_groups:
             for p in group["params"]:
@@ -199,23 +197,15 @@ class Optimizer:
                 if grad is None:
                     continue  # a parameter the loss did not reach keeps its value and its state
                 state = self.state.get(p, {})
-                if grad.shape != p.data.shape or state and _misfit(state, p.data.shape) is not None:
-                    self._refuse(p, state)
+                misfit = _misfit(p, grad, state)
+                if misfit is not None:
+                    raise ValueError(f"{type(self).__name__}.step: {misfit}")
                 todo.append((p, grad, group, state))
         for p, grad, group, state in todo:
             self._update(p, grad, group, state)
             p._version += 1
             if state:  # rules without state (GD) leave ``state`` empty, as PyTorch's do
                 self.state[p] = state
-
-    def _refuse(self, p: Value, state: dict[str, Any]) -> None:
-        """Raise the ValueError that names what of ``p``'s does not have ``p``'s shape: its grad or a state array."""
-        if p.grad.shape != p.shape:
-            raise ValueError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a grad of shape "
-                             f"{p.grad.shape}")
-        name = _misfit(state, p.shape)
-        raise ValueError(f"{type(self).__name__}.step: the {name!r} of a parameter of shape {p.shape} has shape "
-                         f"{state[name].shape}")
 
     def _update(self, p: Value, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
         """Update ``p.data`` and ``state``'s arrays in place (shapes already checked)."""
@@ -364,11 +354,14 @@ def _mean_square_(average: np.ndarray, grad: np.ndarray, decay: float) -> None:
     average += (1 - decay) * grad * grad
 
 
-def _misfit(state: dict[str, Any], shape: tuple) -> str | None:
-    """The name of the first array in one parameter's ``state`` whose shape is not ``shape``, or None."""
+def _misfit(p: Value, grad: np.ndarray, state: dict[str, Any]) -> str | None:
+    """What of ``p``'s does not have ``p``'s shape, its grad or a state array (by name), or None."""
+    shape = p.data.shape
+    if grad.shape != shape:
+        return f"a parameter of shape {shape} has a grad of shape {grad.shape}"
     for name, value in state.items():
         if isinstance(value, np.ndarray) and value.shape != shape:
-            return name
+            return f"the {name!r} of a parameter of shape {shape} has shape {value.shape}"
     return None
 
 
@@ -513,8 +506,7 @@ class SGD(Optimizer):
 
     def _update(self, p, grad, group, state):
         momentum = group["momentum"]
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data  # a new array: p.grad stays as backward left it
+        grad = _direction(p, grad, group)
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
