@@ -53,7 +53,7 @@ TOUR = """
 import os, sys
 if os.environ.get("BLOCK_WASMTIME"):
     sys.modules["wasmtime"] = None
-from tinygrad_edu.lecture.cli import main
+from tinygrad_edu.cli import main
 sys.exit(main(["tour", "--out-dir", sys.argv[1]]))
 """
 

@@ -15,7 +15,7 @@ Run: python examples/iris_mlp.py [--seed N]
 
 import argparse
 
-from tinygrad_edu.lecture.cli import seed_int
+from tinygrad_edu.cli import seed_int
 from tinygrad_edu.lecture.iris import format_confusion, train_iris
 
 parser = argparse.ArgumentParser(description="Train the Iris MLP and test it.")

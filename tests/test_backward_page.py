@@ -9,8 +9,8 @@ from page_parsing import parse_page
 from support import path_without_graphviz, run_tinygrad_edu
 
 import tinygrad_edu as tg
+from tinygrad_edu import cli
 from tinygrad_edu.autograd import node_ids
-from tinygrad_edu.lecture import cli
 from tinygrad_edu.lecture.page_examples import iris_step_loss, slide_loss
 from tinygrad_edu.viz.graph import operation_id
 from tinygrad_edu.viz.page import MAX_NODES, backward_walk, node_grads

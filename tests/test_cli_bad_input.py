@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from support import run_tinygrad_edu
 
-from tinygrad_edu.lecture import cli, descent, iris
+from tinygrad_edu import cli
+from tinygrad_edu.lecture import descent, iris
 
 TWENTY_ONE_DIGITS = "1" * 21
 

@@ -7,7 +7,7 @@ import pytest
 from dot_parsing import parse_dot
 from support import needs_dot, path_without_graphviz, run_tinygrad_edu, svg_node_titles
 
-from tinygrad_edu.lecture import cli
+from tinygrad_edu import cli
 from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.viz.graph import PROJECTOR, draw_graph
 from tinygrad_edu.viz.render import NO_SVG_RENDERER, PNG_NEEDS_DOT

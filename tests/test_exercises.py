@@ -134,7 +134,7 @@ def test_a_missing_part_file_is_an_error_for_its_tasks(solved):
 
 def test_check_without_hypothesis_says_how_to_install_it(solved):
     code = ("import sys; sys.modules['hypothesis'] = None\n"
-            "from tinygrad_edu.lecture.cli import main\n"
+            "from tinygrad_edu.cli import main\n"
             f"sys.exit(main(['exercises', 'check', {str(solved)!r}]))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
@@ -266,7 +266,7 @@ def test_part_5_names_a_part_file_that_does_not_import(solved):
 
 
 def test_the_command_line_imports_hypothesis_only_to_check():
-    code = "import sys, tinygrad_edu.lecture.cli; print('hypothesis' in sys.modules)"
+    code = "import sys, tinygrad_edu.cli; print('hypothesis' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
 

@@ -10,7 +10,7 @@ import pytest
 from dot_parsing import parse_dot, record_fields
 
 import tinygrad_edu as tg
-from tinygrad_edu.lecture import cli
+from tinygrad_edu import cli
 from tinygrad_edu.lecture.mlp import slide_network
 from tinygrad_edu.lecture.page_examples import iris_step_loss, slide_loss
 from tinygrad_edu.viz.graph import LEGEND, PROJECTOR, describe_array

@@ -212,7 +212,7 @@ def test_torch_only_loss_options_are_refused(torch, make, option):
 
 
 def test_importing_tinygrad_edu_and_interop_does_not_import_torch():
-    code = "import sys, tinygrad_edu, tinygrad_edu.interop, tinygrad_edu.lecture.cli; print('torch' in sys.modules)"
+    code = "import sys, tinygrad_edu, tinygrad_edu.interop, tinygrad_edu.cli; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 

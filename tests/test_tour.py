@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 from support import ROOT, path_without_graphviz, run_tinygrad_edu
 
-from tinygrad_edu.lecture import cli, expected
+from tinygrad_edu import cli
+from tinygrad_edu.lecture import expected
 from tinygrad_edu.lecture.computed import computed_values
 from tinygrad_edu.lecture.tour import at_precision, compare
 from tinygrad_edu.viz.render import NO_SVG_RENDERER

@@ -1,7 +1,7 @@
-"""``python -m tinygrad_edu``: see ``lecture/cli.py``."""
+"""``python -m tinygrad_edu``: see ``cli.py``."""
 
 import sys
 
-from .lecture.cli import main
+from .cli import main
 
 sys.exit(main())
