@@ -67,7 +67,7 @@ def check_versions(node, op) -> None:
 
     Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
     optimizers' steps), and ``op.versions`` holds its first and last input's
-    versions from when it was recorded (``first << 64 | last``, see ops.Function);
+    versions from when it was recorded (``first << 64 | last``, see recording.py);
     an output is born at version 0. The gradient of an input
     that does not require grad is not computed, so what only it reads may change.
     """
@@ -142,7 +142,7 @@ def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Calla
         first, second = op._first_input, op._second_input
         parents = (first,) if second is None else (first, second)
         if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
-            check_versions(node, op)  # as value.apply records them (ops.Function.versions)
+            check_versions(node, op)  # as value.apply records them (recording.py)
         input_grads = op.backward(grad)
         if visit is None:
             # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
+from .arguments import check_axes, check_dim, check_flag, check_ints, grad_array, number_dtype
 from .autograd import is_grad_enabled
 from .grad_mode import _mode as _grad_mode  # read per operation: see apply
 from .printing import LINE_WIDTH, format_array, names_dtype
@@ -31,58 +32,11 @@ _PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dt
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-# ---------------------------------------------------------------- argument checks
-# Each names the function and the argument, and runs before anything is changed.
-
-def _is_int(value: Any) -> bool:
-    """An int or numpy integer, not a bool (which Python counts as an int)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_flag(function: str, name: str, flag: Any) -> None:
-    if not isinstance(flag, (bool, np.bool_)):
-        raise TypeError(f"{function}: {name} must be True or False, got {flag!r:.80}")
-
-
-def _check_dim(function: str, name: str, dim: Any, ndim: int | None = None) -> None:
-    """``dim`` an int, and if ``ndim`` is given, one of its axes (-ndim to ndim - 1; a 0-d Value has 0 and -1)."""
-    if not _is_int(dim):
-        raise TypeError(f"{function}: {name} must be an int, got {dim!r:.80}")
-    if ndim is not None and not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise ValueError(f"{function}: {name} = {dim} is out of range for a Value with {ndim} dimensions "
-                         f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
-
-
-def _check_axes(function: str, axis: Any) -> None:
-    """A reduction's axis: None, an int, or a tuple (or list) of ints; ranges are checked by ops."""
-    if axis is None or _is_int(axis) or (isinstance(axis, (tuple, list)) and all(map(_is_int, axis))):
-        return
-    raise TypeError(f"{function}: axis (dim) must be None, an int or a tuple of ints, got {axis!r:.80}")
-
-
-def _check_ints(function: str, name: str, values: tuple) -> None:
-    if not all(map(_is_int, values)):
-        raise TypeError(f"{function}: {name} must be ints, got {values!r:.80}")
-
-
-def _number_dtype(function: str, dtype: Any) -> np.dtype:
-    """``dtype`` as a numpy dtype of bools, integers or floats (None is not accepted here)."""
-    if dtype is None:  # np.dtype(None) would quietly be float64
-        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got None")
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got {dtype!r:.80}") from None
-    if dtype.kind not in "fiub":
-        raise TypeError(f"{function}: dtype must be a bool, integer or floating-point type, got {dtype}")
-    return dtype
-
-
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
     if isinstance(data, Value):
         data = data.data
-    dtype = None if dtype is None else _number_dtype("Value", dtype)
+    dtype = None if dtype is None else number_dtype("Value", dtype)
     try:
         array = np.array(data)
         # Cast only numbers: np.array("1.0", dtype=float) would parse the string.
@@ -102,15 +56,6 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
         # where the copy met numpy's own (an iris step's loss: 3 µs, benchmarks/README.md).
         array = array.view(native) if array.dtype == native else array.astype(native)
     return array
-
-
-def _grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
-    """A gradient given by the user, as a new array of ``dtype``: it must be numbers."""
-    array = np.asarray(grad.data if isinstance(grad, Value) else grad)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{function}: grad must be numbers (a Value, an array or a number), "
-                        f"got {type(grad).__name__} {grad!r:.80}")
-    return np.array(array, dtype=dtype)
 
 
 def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
@@ -177,12 +122,11 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
     needs_input_grad = tuple([value._requires_grad for value in inputs])
     if True not in needs_input_grad or not _grad_mode.enabled:  # is_grad_enabled(), without the call
         return _new_value(data)
-    # ``op.parents = inputs``, written straight into the property's two slots: the setter's
-    # call and checks cost 4% of a scalar operation, and apply's inputs are one or two Values.
+    # speed: ``op.record(inputs, needs_input_grad)`` written out (recording.py), see benchmarks/README.md.
     op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
     op.needs_input_grad = needs_input_grad
     if op.saved:  # only what backward reads is checked (autograd.check_versions)
-        op.versions = inputs[0]._version << 64 | inputs[-1]._version  # a pair in one int: ops.Function.versions
+        op.versions = inputs[0]._version << 64 | inputs[-1]._version  # a pair in one int: recording.py
     return _new_value(data, op)
 
 
@@ -245,7 +189,7 @@ class Value:
     __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        _check_flag("Value", "requires_grad", requires_grad)
+        check_flag("Value", "requires_grad", requires_grad)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Value: name must be a str or None, got {name!r:.80}")
         self.data = _as_array(data, dtype)
@@ -264,7 +208,7 @@ class Value:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        _check_flag("Value", "requires_grad", flag)
+        check_flag("Value", "requires_grad", flag)
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"Value: only floating-point Values can require grad, this one is {self.data.dtype}")
         if self._op is not None and not flag:
@@ -286,7 +230,7 @@ class Value:
         if grad is None:
             self._grad = None
             return
-        grad = _grad_array("Value.grad", grad, self.data.dtype)
+        grad = grad_array("Value.grad", grad.data if isinstance(grad, Value) else grad, self.data.dtype)
         if grad.shape != self.data.shape:
             raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
         self._grad = grad
@@ -352,7 +296,7 @@ class Value:
         (``retain_graph`` is accepted for PyTorch compatibility).
         """
         if retain_graph is not None:
-            _check_flag("backward", "retain_graph", retain_graph)
+            check_flag("backward", "retain_graph", retain_graph)
         if not self._requires_grad:
             raise RuntimeError("backward: this Value does not require grad and has no operation "
                                "that does; set requires_grad=True on an input (and compute outside no_grad)")
@@ -363,7 +307,7 @@ class Value:
             # dL/dL = 1 in this Value's shape and dtype (a fifth of np.ones's cost, which is Python-level)
             grad = np.array(1, dtype=self.data.dtype).reshape(self.shape)
         else:
-            grad = _grad_array("backward", grad, self.data.dtype)
+            grad = grad_array("backward", grad.data if isinstance(grad, Value) else grad, self.data.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {self.shape}")
         # Looked up at call time, not imported by name: course mode (tinygrad_edu.course) plugs a
@@ -478,55 +422,55 @@ class Value:
 
     def sum(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
-        _check_axes("sum", axis)
-        _check_flag("sum", "keepdims", keepdims)
+        check_axes("sum", axis)
+        check_flag("sum", "keepdims", keepdims)
         return apply(ops.Sum(axis, keepdims), self)
 
     def mean(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
-        _check_axes("mean", axis)
-        _check_flag("mean", "keepdims", keepdims)
+        check_axes("mean", axis)
+        check_flag("mean", "keepdims", keepdims)
         return apply(ops.Mean(axis, keepdims), self)
 
     def max(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
         if axis is not None:
-            _check_dim("max", "axis", axis, self.ndim)
-        _check_flag("max", "keepdims", keepdims)
+            check_dim("max", "axis", axis, self.ndim)
+        check_flag("max", "keepdims", keepdims)
         return apply(ops.Max(axis if self.ndim else None, keepdims), self)  # a 0-d Value's axis is all of it
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         """Index of the largest element (no gradient: an index is not differentiable)."""
         axis = _axis(axis, dim)
         if axis is not None:
-            _check_dim("argmax", "axis", axis, self.ndim)
-        _check_flag("argmax", "keepdims", keepdims)
+            check_dim("argmax", "axis", axis, self.ndim)
+        check_flag("argmax", "keepdims", keepdims)
         if self.data.size == 0:
             raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
         return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
         axis = _axis(None if dim is not None else axis, dim)
-        _check_dim("log_softmax", "axis", axis, self.ndim)
+        check_dim("log_softmax", "axis", axis, self.ndim)
         return apply(ops.LogSoftmax(axis), self)
 
     def softmax(self, axis: int = -1, *, dim=None) -> Value:
         axis = _axis(None if dim is not None else axis, dim)
-        _check_dim("softmax", "axis", axis, self.ndim)
+        check_dim("softmax", "axis", axis, self.ndim)
         return apply(ops.Softmax(axis), self)
 
     def reshape(self, *shape) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        _check_ints("reshape", "shape", shape)
+        check_ints("reshape", "shape", shape)
         return apply(ops.Reshape(shape), self)
 
     def transpose(self, dim0: int | None = None, dim1: int | None = None) -> Value:
         """``transpose(dim0, dim1)`` swaps two axes, as in PyTorch; ``transpose()`` reverses them all."""
         if dim0 is None and dim1 is None:
             return apply(ops.Transpose(None), self)
-        _check_dim("transpose", "dim0", dim0, self.ndim)
-        _check_dim("transpose", "dim1", dim1, self.ndim)
+        check_dim("transpose", "dim0", dim0, self.ndim)
+        check_dim("transpose", "dim1", dim1, self.ndim)
         if self.ndim == 0:  # a 0-d Value's one axis, 0 or -1, swapped with itself
             return apply(ops.Transpose(None), self)
         axes = list(range(self.ndim))
@@ -536,7 +480,7 @@ class Value:
     def permute(self, *axes) -> Value:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        _check_ints("permute", "dims", axes)
+        check_ints("permute", "dims", axes)
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or not all(
                 -self.ndim <= a < self.ndim for a in axes):
             raise ValueError(f"permute: dims must order the {self.ndim} axes of a Value of shape {self.shape}, "
@@ -550,7 +494,7 @@ class Value:
     def to(self, dtype: Any) -> Value:
         """This Value in another dtype (a copy even for the same dtype). Differentiable
         to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
-        dtype = _number_dtype("to", dtype)
+        dtype = number_dtype("to", dtype)
         if dtype.kind != "f":
             return _new_value(self.data.astype(dtype))
         return apply(ops.Cast(dtype), self)

@@ -34,7 +34,7 @@ from .trace import (
     TraceStep,
     gradient_symbol,
     label,
-    local_rule,
+    local_formula,
     local_symbol,
     product_formula,
     starts,
@@ -69,19 +69,19 @@ def broadcast(step: TraceStep) -> bool:
 
 
 def local_line(step: TraceStep) -> str:
-    """The local derivative: the operation's rule with its numbers and what they come to, the
-    re-layout a transpose (reshape, index) is, or for an op without a rule its numbers only."""
-    rule, local = local_rule(step), local_symbol(step)
-    if rule is None:
+    """The local derivative: the operation's formula with its numbers and what they come to, the
+    re-layout a transpose (reshape, index) is, or for an op without a formula its numbers only."""
+    formula, local = local_formula(step), local_symbol(step)
+    if formula is None:
         return f"local      {local} = {short(step.local_derivative)}"
-    if rule.value is None:
+    if formula.value is None:
         return f"re-layout  no arithmetic: dL/d{symbol(step.output, step.output_id)}'s numbers in " \
                f"{symbol(step.node, step.node_id)}'s layout {step.node.shape}"
     if step.op == "matmul":
-        return f"local      the other operand {local} = {short(rule.value)}"
-    worked = f" = {rule.numbers}" if rule.numbers else ""
-    value = np.broadcast_to(rule.value, step.local_derivative.shape)  # a constant (neg's −1) for every element
-    return f"local      {local} = {rule.formula}{worked} = {short(value)}"
+        return f"local      the other operand {local} = {short(formula.value)}"
+    worked = f" = {formula.numbers}" if formula.numbers else ""
+    value = np.broadcast_to(formula.value, step.local_derivative.shape)  # a constant (neg's −1) for every element
+    return f"local      {local} = {formula.formula}{worked} = {short(value)}"
 
 
 def multiplied(step: TraceStep, start: bool) -> str:

@@ -24,6 +24,7 @@ from .. import ops
 from ..autograd import backward_steps, node_ids
 from ..printing import format_array
 from ..value import Value
+from .formulas import Formula, formula_of
 
 # How upstream and local combine into product, per kind of operation (str.format templates).
 ELEMENTWISE = "{upstream} · {local}"
@@ -174,12 +175,12 @@ def local_symbol(step: TraceStep) -> str:
     return f"∂{symbol(step.output, step.output_id)}/∂{symbol(step.node, step.node_id)}"
 
 
-def local_rule(step: TraceStep) -> ops.Rule | None:
-    """The operation's own rule for this edge (``Function.rule``), in the Values' names; None
-    for an operation that states none, such as a learner's own."""
+def local_formula(step: TraceStep) -> Formula | None:
+    """The local derivative of this edge as a formula in the Values' names (``formulas.py``);
+    None for an operation the table does not know, such as a learner's own."""
     parents = step.grad_fn.parents
     names = tuple(symbol(parent, parent_id) for parent, parent_id in zip(parents, step.input_ids, strict=True))
-    return step.grad_fn.rule(step.argument, symbol(step.output, step.output_id), names)
+    return formula_of(step.grad_fn, step.argument, symbol(step.output, step.output_id), names)
 
 
 def starts(step: TraceStep, root_id: str) -> bool:
@@ -195,9 +196,9 @@ def numbers(array: np.ndarray, precision: int) -> str:
 def product_formula(step: TraceStep, root_id: str) -> str:
     """dL/d(node) in symbols: upstream and local combined by the step's rule, the re-layout
     written as one (``(dL/d0.weightᵀ)ᵀ``), or at the root the local derivative alone."""
-    rule = local_rule(step)
-    if rule is not None and rule.value is None:
-        return rule.formula
+    formula = local_formula(step)
+    if formula is not None and formula.value is None:
+        return formula.formula
     if starts(step, root_id) and step.rule == ELEMENTWISE:
         return local_symbol(step)  # dL/dL = 1: no tautology dL/dŷ = dL/dL · dL/dŷ
     return step.rule.format(upstream=gradient_symbol(step.output, step.output_id), local=local_symbol(step))
