@@ -31,7 +31,7 @@ from tinygrad_edu.lecture import descent, expected, iris
 from tinygrad_edu.lecture.page_examples import EXAMPLES
 from tinygrad_edu.lecture.progress import ProgressLine
 from tinygrad_edu.lecture.tour import tour, write_slide_graph
-from tinygrad_edu.viz.layout import FULL, PROJECTOR, RANKDIRS
+from tinygrad_edu.viz.layout import FIELDS, FULL, PROJECTOR, RANKDIRS
 
 DEFAULT_OUT_DIR = "tinygrad_edu_out"
 DEFAULT_POINTS = (-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)
@@ -283,6 +283,9 @@ def add_graph_command(commands: argparse._SubParsersAction) -> None:
                         help="gap between ranks in inches (default: 0.25; Graphviz's own is 0.5)")
     layout.add_argument("--legend", action=argparse.BooleanOptionalAction, default=None,
                         help="a box of each kind with what it means (default: on)")
+    layout.add_argument("--fields", choices=FIELDS, default=None,
+                        help="a Value's name, data and grad side by side (row, the default) or one under "
+                             "the other (column)")
     command.set_defaults(run=run_graph)
 
 
@@ -291,7 +294,7 @@ def graph_options(args: argparse.Namespace) -> dict:
     the full graph's, then each option given on top. ValueError for a ranksep that is not positive."""
     options = dict(FULL if args.full else PROJECTOR)
     given = {"rankdir": args.rankdir, "fold_transpose": args.fold_transpose, "show_dtype": args.dtype,
-             "ranksep": args.ranksep, "legend": args.legend}
+             "ranksep": args.ranksep, "legend": args.legend, "fields": args.fields}
     options.update((key, value) for key, value in given.items() if value is not None)
     if options["ranksep"] is not None and not options["ranksep"] > 0:  # not >: NaN is refused too
         raise ValueError(f"--ranksep must be a positive number of inches, got {options['ranksep']}")

@@ -177,8 +177,8 @@ def mark_svg(svg: str) -> str:
 
 def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
     """The graph with every grad printed (the page hides them until their step), as marked SVG."""
-    # Top to bottom, no dtype, close ranks: the graph scales to fit its pane, so the smaller it is
-    # drawn, the bigger its text. Transposes stay drawn: each is a step of the walk.
+    # Top to bottom, no dtype, close ranks: the page shows the graph at its natural size (or fitted,
+    # "Whole graph"), so the smaller it is drawn, the less it scrolls. Transposes stay drawn: each is a step.
     graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads, show_dtype=False, ranksep=0.2)
     return mark_svg(render.svg(graph.source).decode("utf-8"))
 
@@ -212,6 +212,7 @@ def page_html(title: str, svg: str, walks: dict) -> str:
     <button id="back" type="button">&#9664; Back</button>
     <button id="next" type="button">Next &#9654;</button>
     <button id="reset" type="button">Reset</button>
+    <button id="fit" type="button" title="fit the whole graph into its pane">Whole graph</button>
     <span id="position"></span>
   </nav>
 </header>
