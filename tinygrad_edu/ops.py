@@ -393,7 +393,7 @@ class Max(Function):
     """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
     equal to the maximum, else 0.
 
-    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    That is what PyTorch does for the maximum of all elements (``x.max()``, and
     ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
     PyTorch's values *and* indices, and its gradient goes to the index alone:
     the first of the tied elements, which is numpy's ``argmax`` here too.
