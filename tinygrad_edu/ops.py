@@ -151,7 +151,9 @@ class Pow(Function):
     it), and for a constant base such as ``2 ** x`` the base's would be wasted.
     Two limits are taken as PyTorch takes them, where the formulas give 0·∞:
     a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
-    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0.
+    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0. The first limit
+    replaces dL/da there (0 even under a NaN upstream); the second replaces dout/db,
+    which then meets the upstream gradient (g·0: NaN under a NaN or infinite g), as in PyTorch.
     """
 
     __slots__ = ("a", "b", "out")
@@ -173,7 +175,7 @@ class Pow(Function):
                 grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
             if self.needs_input_grad[1]:
                 edge = (a == 0) & (b >= 0)
-                grad_b = unbroadcast(np.where(edge, 0, grad * self.out * np.log(a)), b.shape)
+                grad_b = unbroadcast(grad * np.where(edge, 0, self.out * np.log(a)), b.shape)
         return grad_a, grad_b
 
 
@@ -251,11 +253,11 @@ class Log(Function):
 
 
 class Relu(Function):
-    """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
+    """out = max(x, 0).   dout/dx = 0 where out ≤ 0, else 1.
 
-    At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
-    which the strict ``x > 0`` gives. x > 0 exactly where out > 0, so backward
-    reads the output, as PyTorch's does.
+    At exactly x = 0 the derivative does not exist; like PyTorch we use 0. Where x
+    is NaN, out is NaN and the upstream gradient passes, as in PyTorch (NaN ≤ 0 is
+    false). x ≤ 0 exactly where out ≤ 0, so backward reads the output, as PyTorch's does.
     """
 
     __slots__ = ("out",)
@@ -263,7 +265,9 @@ class Relu(Function):
     saved = ((-1,),)
 
     def forward(self, x):
-        self.out = np.maximum(x, 0)
+        # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
+        # the two on a tie: the second for float32 and float64, the first for float16.
+        self.out = np.maximum(x, 0) if x.dtype == np.float16 else np.maximum(0, x)
         return self.out
 
     def backward(self, grad):
@@ -274,10 +278,12 @@ class Relu(Function):
         # the product by the mask equals np.where's choice at a fraction of its cost. See
         # benchmarks/README.md.
         if type(out) is not np.ndarray:
-            return (grad if out > 0 else type(out)(0),)  # out's type is grad's dtype (backward casts grad)
+            return (type(out)(0) if out <= 0 else grad,)  # out's type is grad's dtype (backward casts grad)
         if np.isfinite(grad).all():
-            return (grad * (out > 0),)
-        return (np.where(out > 0, grad, 0),)
+            # + 0.0: where relu is flat a negative gradient times 0 is −0.0, and PyTorch's is +0.0
+            # (only an upstream of exactly −0.0 where relu passes it comes back +0.0).
+            return (grad * ~(out <= 0) + 0.0,)
+        return (np.where(out <= 0, 0, grad),)
 
 
 class Sigmoid(Function):
