@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import nn
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle for these tests: pip install '.[oracle]'")
 
@@ -99,3 +100,77 @@ def test_zero_to_the_x_under_a_nan_upstream_gives_nan_as_torch(dtype, data):
     (0.0 ** x).backward(seed)
     (0.0 ** t).backward(torch.tensor(seed))
     assert_same_bits(x.grad, t.grad)
+
+
+# ---------------------------------------------------------------- sigmoid of integers
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.int64, np.bool_])
+@pytest.mark.parametrize("data", [1, [0, 1, 2, 127], [[1, 0], [0, 1]]])
+def test_sigmoid_of_integers_and_bools_is_torchs_float32(dtype, data):
+    array = np.asarray(data).astype(dtype)
+    assert_same_bits(tg.Value(array).sigmoid().data, torch.from_numpy(array.copy()).sigmoid(), rtol=1e-6)
+
+
+def test_sigmoid_of_uint8_one_is_0_7311():
+    assert tg.Value(np.array([1], dtype=np.uint8)).sigmoid().data.tolist() == pytest.approx([0.7311], abs=5e-5)
+
+
+# ---------------------------------------------------------------- cross-entropy: ignored rows, zero-sum weights
+
+LOGITS = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [3.0, 1.0, 0.0], [-np.inf, 0.0, 1.0]])
+
+
+def losses(dtype, function, reduction, target, weight=None, ignore_index=-100):
+    """The same loss of LOGITS as a Value and as a tensor."""
+    (x, t) = both(LOGITS, dtype)
+    w = None if weight is None else np.asarray(weight, dtype=dtype)
+    ours = getattr(nn.functional, function)(x, np.asarray(target), weight=w, ignore_index=ignore_index,
+                                            reduction=reduction)
+    theirs = getattr(torch.nn.functional, function)(
+        t, torch.tensor(target), weight=None if w is None else torch.tensor(w), ignore_index=ignore_index,
+        reduction=reduction)
+    return (x, ours), (t, theirs)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("function", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("upstream", [1.0, -1.0, np.inf, -np.inf, np.nan])
+def test_ignored_rows_give_plus_zero_loss_and_gradient_under_any_upstream(dtype, function, reduction, upstream):
+    (x, ours), (t, theirs) = losses(dtype, function, reduction, [0, -100, 2, -100])
+    assert_same_bits(ours.data, theirs, rtol=1e-6)
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ in log_softmax's backward of a kept row, as PyTorch computes it
+        ours.backward(np.full(ours.shape, upstream, dtype=dtype))
+    theirs.backward(torch.full(theirs.shape, upstream, dtype=TORCH_DTYPES[np.dtype(dtype)]))
+    assert_same_bits(x.grad, t.grad, rtol=1e-6)
+    assert not np.isnan(x.grad[[1, 3]]).any() and not np.signbit(x.grad[[1, 3]]).any()
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("function", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("weight, target", [
+    ([1.0, -1.0, 0.0], [0, 1, 2, 2]),  # Σ wᵢ over the samples = 1 − 1 + 0 + 0 = 0: ∓∞
+    ([1.0, -1.0, 2.0], [0, 1, -100, -100]),  # the same with ignored rows
+    ([0.0, 0.0, 0.0], [0, 1, 2, 1]),  # every weight 0: 0/0 = NaN
+    ([1.0, 1.0, 1.0], [-100, -100, -100, -100]),  # every row ignored: 0/0 = NaN
+], ids=["zero-sum", "zero-sum-with-ignored", "all-zero", "all-ignored"])
+def test_class_weights_summing_to_zero_give_torchs_infinities(dtype, function, weight, target):
+    (x, ours), (t, theirs) = losses(dtype, function, "mean", target, weight)
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ in log_softmax's backward, as PyTorch computes it
+        assert_same_bits(ours.data, theirs, rtol=1e-6)
+        ours.backward()
+    theirs.backward()
+    assert_same_bits(x.grad, t.grad, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("x0", [1.5, -1.5, 0.0])
+def test_a_zero_loss_of_one_sample_has_torchs_sign(dtype, reduction, x0):
+    """A zero-weighted class: −w·x is −0.0 for x > 0 where PyTorch's sum from 0 gives +0.0."""
+    x, t = both([x0, -2.0, 0.5], dtype)
+    weight = np.array([0.0, 1.0, 1.0], dtype=dtype)
+    ours = nn.functional.nll_loss(x, np.array(0), weight=weight, reduction=reduction)
+    theirs = torch.nn.functional.nll_loss(t, torch.tensor(0), weight=torch.tensor(weight), reduction=reduction)
+    with np.errstate(invalid="ignore"):  # 'mean': 0/0
+        assert_same_bits(ours.data, theirs)
