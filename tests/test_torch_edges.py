@@ -174,3 +174,21 @@ def test_a_zero_loss_of_one_sample_has_torchs_sign(dtype, reduction, x0):
     theirs = torch.nn.functional.nll_loss(t, torch.tensor(0), weight=torch.tensor(weight), reduction=reduction)
     with np.errstate(invalid="ignore"):  # 'mean': 0/0
         assert_same_bits(ours.data, theirs)
+
+
+# ---------------------------------------------------------------- a 0-d leaf's grad (item 3)
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_a_0d_leafs_grad_stays_an_array_through_backward_twice_and_zero_grad_in_place(dtype, optimizer):
+    (w, t) = both(1.5, dtype)
+    ours, theirs = getattr(tg.optim, optimizer)([w], lr=0.1), getattr(torch.optim, optimizer)([t], lr=0.1)
+    for step in ("backward", "backward", "zero_grad", "backward", "zero_grad"):
+        if step == "backward":
+            (w * w * 3).backward()
+            (t * t * 3).backward()
+        else:
+            ours.zero_grad(set_to_none=False)
+            theirs.zero_grad(set_to_none=False)
+        assert type(w.grad) is np.ndarray and w.grad.shape == () and w.grad.dtype == dtype
+        assert_same_bits(w.grad, t.grad)
