@@ -215,3 +215,13 @@ def test_the_readme_and_the_tutorial_state_the_count_the_tour_prints():
 ])
 def test_a_number_is_shown_with_the_slides_number_of_decimals(value, printed, shown):
     assert at_precision(value, printed) == shown
+
+
+def test_the_readme_says_where_gradient_descent_stops_with_the_numbers_computed():
+    true_minimum = descent.minimisers(descent.quartic)[0]  # the left valley, where GD from x₀ = -2 stays
+    deck_rest = descent.stationary_points(descent.slide_derivative)[0]
+    assert descent.run("gd", descent.quartic).xs[-1] == pytest.approx(true_minimum, abs=5e-4)
+    assert descent.run("gd", descent.quartic, descent.slide_derivative).xs[-1] == pytest.approx(deck_rest, abs=5e-4)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    claim = f"stops at the true local minimum, x = {true_minimum:.3f}, not at {deck_rest:.3f}"
+    assert claim.replace("-", "−") in readme
