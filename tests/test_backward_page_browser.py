@@ -179,3 +179,24 @@ def test_forward_mode_reveals_values_in_order_and_reset_shows_the_bare_graph(pag
     page.find_element(By.ID, "reset").click()
     assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == ""
     assert page.find_elements(By.CSS_SELECTOR, "g.current") == []
+
+
+def test_names_that_would_end_or_reopen_the_script_leave_the_page_working(browser, tmp_path):
+    """Before the page escaped < > & in its JSON, '<!--<script>' swallowed the page's own script."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.name = "<!--<script>"
+    y = x * 2
+    y.name = "</script><script>document.title = 'replaced'</script>"
+    loss = y.sum()
+    loss.name = "&amp;"
+    path = tg.write_backward_page(loss, tmp_path / "hostile.html", title="hostile names")
+    browser.get(path.as_uri())
+    steps = len(tg.trace_backward(loss))
+    for _ in range(steps):
+        browser.find_element(By.ID, "next").click()
+    assert browser.find_element(By.ID, "position").text == f"{steps} / {steps}"
+    assert browser.title == "hostile names"
+    lines = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#panel-lines li")]
+    assert lines[0] == f"mul: from {y.name} back to {x.name}"
+    root = parse_page(path.read_text(encoding="utf-8")).walks()["root"]
+    assert browser.find_element(By.CSS_SELECTOR, f"#{root} text").text == "&amp;"  # drawn as typed

@@ -114,7 +114,7 @@ def add_tour_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "tour", help="reproduce every number the deck prints, beside the slide's (the default)",
         description="Compute every number the slides print, show each beside the slide's value with ✓ or ✗, "
-                    "then draw the slide network's graph and the optimisers' trajectories. "
+                    "then draw the slide network's graph and the optimizers' trajectories. "
                     "Exit code 1 if a value is not reproduced.")
     command.add_argument("--out-dir", default=DEFAULT_OUT_DIR,
                          help=f"where the pictures go (default: {DEFAULT_OUT_DIR}/)")

@@ -94,7 +94,7 @@ def table_row(epoch: int, x: float, fx: float) -> str:
 
 @dataclass
 class Run:
-    """The iterates of one optimisation: ``xs[0]`` is the start, ``xs[t]`` the point after epoch t − 1."""
+    """The iterates of one optimization: ``xs[0]`` is the start, ``xs[t]`` the point after epoch t − 1."""
 
     rule: str
     xs: list[float] = field(default_factory=list)
@@ -120,7 +120,7 @@ def make_optimizer(rule: str, params: list, lr: float, momentum: float) -> optim
 def run(rule: str, objective: Callable, derivative: Callable | None = None, start: float = START,
         lr: float = LEARNING_RATE, momentum: float = 0.0, epochs: int = EPOCHS,
         limit: float = DIVERGENCE_LIMIT) -> Run:
-    """Optimise ``objective`` from ``start``; stop early when f(x) overflows, or when |f(x)| exceeds
+    """Optimize ``objective`` from ``start``; stop early when f(x) overflows, or when |f(x)| exceeds
     both ``limit`` and |f(start)|.
 
     ``derivative`` (a function of a float) sets the gradient by hand, as the

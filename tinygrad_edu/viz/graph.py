@@ -16,6 +16,8 @@ missing the error says how to install it.
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 import re
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from ..value import Value
 from . import render
 from .layout import FIELDS, FONT_POINTS, FULL, PROJECTOR, RANKDIRS  # noqa: F401  (FULL: beside PROJECTOR)
 from .render import GraphvizNotFound  # noqa: F401  (importable from here, where it is raised)
+from .trace import label, shown
 
 # How each kind of Value looks. Parameters (leaves that require grad) are what training
 # changes; inputs and constants (leaves that do not) are dashed; the root is outlined in red.
@@ -95,15 +98,17 @@ def operation_id(value_id: str) -> str:
     return "op" + value_id[1:]
 
 
-# Characters that are structure in a record label, and the backslash and quote: escaped with a backslash.
-RECORD_ESCAPES = str.maketrans({character: "\\" + character for character in '\\{}|<>"'})
+# Characters that are structure in a record label, and the backslash and quote: escaped with a
+# backslash. Graphviz decodes entities (&amp;, &lt;) in every label: a literal & is written &amp;.
+RECORD_ESCAPES = str.maketrans({**{character: "\\" + character for character in '\\{}|<>"'}, "&": "&amp;"})
 
 
 def escape_record_text(text: str) -> str:
     r"""``text`` as one field of a DOT record label.
 
     In a record label ``{ } | < >`` are structure, so literal ones get a
-    backslash (and so do backslashes and quotes). Runs of spaces would collapse
+    backslash (and so do backslashes and quotes); ``&`` becomes ``&amp;``, so
+    that a name such as ``&lt;`` is drawn as typed, not decoded. Runs of spaces would collapse
     to one, so the extra spaces that line up array columns are escaped, and a
     line break becomes ``\l`` (end of a left-aligned line).
     """
@@ -132,7 +137,7 @@ def describe_array(title: str, array: np.ndarray | None, max_elements: int, prec
     """
     if array is None:
         return f"{title} None"
-    if array.size <= max_elements:
+    if array.size <= max_elements or array.ndim == 0:  # one number is its own summary
         return f"{title} " + format_array(array, prefix=f"{title} ", precision=precision)
     index = (0,) * (array.ndim - 1)
     row = array[index]
@@ -146,7 +151,7 @@ def describe_array(title: str, array: np.ndarray | None, max_elements: int, prec
 def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_elements: int, precision: int,
                 grad: np.ndarray | None, show_dtype: bool = True) -> str:
     """The record ``{ name | data | grad }``; the name field also gives the shape (and dtype)."""
-    header = f"{value.name or node_id}\n{value.shape}" + (f" {dtype_text(value.dtype)}" if show_dtype else "")
+    header = f"{label(value, node_id)}\n{value.shape}" + (f" {dtype_text(value.dtype)}" if show_dtype else "")
     fields = [header]
     if show_data:
         fields.append(describe_array("data", value.data, max_elements, precision))
@@ -158,6 +163,11 @@ def value_label(value, node_id: str, show_data: bool, show_grad: bool, max_eleme
 def dot_string(text: str) -> str:
     """``text`` as a quoted DOT string: backslashes and quotes escaped."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def operation_label(name: str) -> str:
+    """An operation's name as a quoted plain label: shown, with ``&`` kept from entity decoding."""
+    return dot_string(shown(name).replace("&", "&amp;"))
 
 
 def dot_attributes(attributes: dict) -> str:
@@ -235,13 +245,32 @@ def record(label: str, fields: str | None, rankdir: str) -> str:
     return label if fields in (None, braced) else label.removeprefix("{ ").removesuffix(" }")
 
 
+def check_count(name: str, value, meaning: str) -> None:
+    """``value`` must be an int ≥ 0: TypeError for another type (a bool too), ValueError below 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"draw_graph: {name} must be a non-negative int ({meaning}), got {value!r:.80}")
+    if value < 0:
+        raise ValueError(f"draw_graph: {name} must be a non-negative int ({meaning}), got {value}")
+
+
+def check_ranksep(ranksep) -> None:
+    expected = "a positive, finite number of inches, or None for Graphviz's 0.5"
+    if ranksep is None:
+        return
+    if isinstance(ranksep, bool) or not isinstance(ranksep, numbers.Real):
+        raise TypeError(f"draw_graph: ranksep must be {expected}, got {ranksep!r:.80}")
+    if not (math.isfinite(ranksep) and ranksep > 0):
+        raise ValueError(f"draw_graph: ranksep must be {expected}, got {ranksep}")
+
+
 def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir: str = "LR",
                max_elements: int = 6, precision: int = 4, grads: dict[str, np.ndarray] | None = None,
                fold_transpose: bool = False, show_dtype: bool = True, ranksep: float | None = None,
                legend: bool = False, fields: str | None = None) -> graphviz.Digraph:
     """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
 
-    One record node per Value (its name, or its id ``v3`` when it has none; shape,
+    One record node per Value (its name as typed, with what cannot be drawn, such as
+    a NUL or a lone surrogate, as its Python escape ``\\x00``; or its id ``v3`` when it has none; shape,
     dtype; data and grad as the repr prints them, or the shape and first numbers
     when the Value has more than ``max_elements`` elements) and one oval per
     operation, with edges input → operation → output. A Value used twice is
@@ -270,6 +299,9 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
         raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if fields not in (None, *FIELDS):
         raise ValueError(f"draw_graph: fields must be one of {', '.join(FIELDS)} or None, got {fields!r}")
+    check_count("max_elements", max_elements, "arrays of up to this many elements are printed whole")
+    check_count("precision", precision, "digits after the decimal point")
+    check_ranksep(ranksep)
     ids = node_ids(root)  # every Value, inputs first, and its id
     line = main_line(ids, root, fold_transpose)
     graph_attr = {"rankdir": rankdir} if ranksep is None else {"rankdir": rankdir, "ranksep": f"{ranksep:g}"}
@@ -289,7 +321,7 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
         graph.body.append(f'\t{node_id} [label="{label}" {value_attributes(value, value is root)}{group}]\n')
         if value._op is not None:
             op_id = operation_id(node_id)
-            graph.body.append(f"\t{op_id} [label={dot_string(value._op.name)} {OPERATION_ATTRIBUTES}{group}]\n")
+            graph.body.append(f"\t{op_id} [label={operation_label(value._op.name)} {OPERATION_ATTRIBUTES}{group}]\n")
             for parent in value._op.parents:
                 if folded(parent, root, fold_transpose):
                     graph.body.append(f'\t{ids[parent._op.parents[0]]} -> {op_id} [label="transposed"]\n')
