@@ -86,10 +86,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 #
 # On numpy arrays (a first-order backward) each function is numpy's; on Values
 # (``create_graph``) the Value method of the same meaning, which records it. The condition
-# of ``where`` is data (a mask), and ``y`` a number: the derivatives below choose between a
-# gradient and 0.
+# of ``where`` is data (a mask, such as out <= 0): it has no derivative.
 
 ARRAYS = (np.ndarray, np.generic)  # what a first-order backward computes with (a 0-d one gets numpy scalars)
+NUMBERS = ARRAYS + (int, float)
 
 
 def exp(x): return np.exp(x) if isinstance(x, ARRAYS) else x.exp()
@@ -104,8 +104,12 @@ def sigmoid(x):
 
 
 def where(condition, x, y):
-    """x where ``condition`` holds, else the number y (numpy's ``where``)."""
-    return np.where(condition, x, y) if isinstance(x, ARRAYS) else x.where(condition, y)
+    """x where ``condition`` holds, else y (numpy's ``where``); either may be a number."""
+    if not isinstance(x, NUMBERS):
+        return x.where(condition, y)
+    if not isinstance(y, NUMBERS):
+        return y.where(~condition, x)
+    return np.where(condition, x, y)
 
 
 def cast(x, dtype):
@@ -221,7 +225,9 @@ class Pow(Function):
     it), and for a constant base such as ``2 ** x`` the base's would be wasted.
     Two limits are taken as PyTorch takes them, where the formulas give 0·∞:
     a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
-    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0.
+    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0. The first limit
+    replaces dL/da there (0 even under a NaN upstream); the second replaces dout/db,
+    which then meets the upstream gradient (g·0: NaN under a NaN or infinite g), as in PyTorch.
     """
 
     __slots__ = ("a", "b", "out")
@@ -244,7 +250,7 @@ class Pow(Function):
                 grad_a = unbroadcast(where(b != 0, grad * b * a ** (b - 1), 0), a.shape)
             if self.needs_input_grad[1]:
                 edge = (a == 0) & (b >= 0)
-                grad_b = unbroadcast(where(~edge, grad * self.out * log(a), 0), b.shape)
+                grad_b = unbroadcast(grad * where(edge, 0, self.out * log(a)), b.shape)
         return grad_a, grad_b
 
 
@@ -326,11 +332,11 @@ class Log(Function):
 
 
 class Relu(Function):
-    """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
+    """out = max(x, 0).   dout/dx = 0 where out ≤ 0, else 1.
 
-    At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
-    which the strict ``x > 0`` gives. x > 0 exactly where out > 0, so backward
-    reads the output, as PyTorch's does.
+    At exactly x = 0 the derivative does not exist; like PyTorch we use 0. Where x
+    is NaN, out is NaN and the upstream gradient passes, as in PyTorch (NaN ≤ 0 is
+    false). x ≤ 0 exactly where out ≤ 0, so backward reads the output, as PyTorch's does.
     """
 
     __slots__ = ("out",)
@@ -339,7 +345,9 @@ class Relu(Function):
     keeps = {"out": -1}
 
     def forward(self, x):
-        self.out = np.maximum(x, 0)
+        # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
+        # the two on a tie: the second for float32 and float64, the first for float16.
+        self.out = np.maximum(x, 0) if x.dtype == np.float16 else np.maximum(0, x)
         return self.out
 
     def backward(self, grad):
@@ -350,12 +358,16 @@ class Relu(Function):
         # the product by the mask equals where's choice at a fraction of its cost. See
         # benchmarks/README.md.
         if isinstance(out, np.generic):
-            return (grad if out > 0 else type(out)(0),)  # out's type is grad's dtype (backward casts grad)
+            return (type(out)(0) if out <= 0 else grad,)  # out's type is grad's dtype (backward casts grad)
         if type(out) is np.ndarray and np.isfinite(grad).all():
-            return (grad * (out > 0),)
-        # 0·out, not 0, is still 0 where out ≤ 0: so that, as with PyTorch's threshold_backward, the
-        # gradient is a function of out (with derivative 0), and differentiating it again gives 0.
-        return (where(out > 0, grad, 0 * out),)
+            # + 0.0: where relu is flat a negative gradient times 0 is −0.0, and PyTorch's is +0.0
+            # (only an upstream of exactly −0.0 where relu passes it comes back +0.0).
+            return (grad * ~(out <= 0) + 0.0,)
+        # Where relu is flat: 0, written 0·out + 0.0 (+0.0 also at out = −0.0; the 0·∞ it throws away
+        # where out = ∞ must not warn) so that, as with PyTorch's threshold_backward, the gradient is
+        # a function of out (with derivative 0), and differentiating it again gives 0.
+        with np.errstate(invalid="ignore"):
+            return (where(out <= 0, 0 * out + 0.0, grad),)
 
 
 class Sigmoid(Function):
@@ -371,7 +383,9 @@ class Sigmoid(Function):
     keeps = {"out": -1}
 
     def forward(self, x):
-        e = np.exp(-1 * np.abs(x))  # not −|x|: numpy cannot negate a bool, and PyTorch takes σ of bools
+        # −1.0·|x|, not −|x|: numpy cannot negate a bool, nor multiply a uint8 by the int −1, and PyTorch
+        # takes σ of both (value._forward then computes again in float32, as PyTorch does).
+        e = np.exp(-1.0 * np.abs(x))
         self.out = np.where(x >= 0, 1, e) / (1 + e)
         return self.out
 
@@ -496,7 +510,7 @@ class Max(Function):
     """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
     equal to the maximum, else 0.
 
-    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    That is what PyTorch does for the maximum of all elements (``x.max()``, and
     ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
     PyTorch's values *and* indices, and its gradient goes to the index alone:
     the first of the tied elements, which is numpy's ``argmax`` here too.
@@ -822,15 +836,20 @@ class NllLoss(Function):
     (1 without weights); 'mean' divides by Σᵢ wᵢ over the samples kept.
 
     A sample whose target is ``ignore_index`` is left out, as in PyTorch: its
-    loss is 0 whatever its x holds (−∞ or NaN included: left out, not
+    loss is +0.0 whatever its x holds (−∞ or NaN included: left out, not
     multiplied by 0, which would give NaN), and it adds nothing to Σᵢ wᵢ.
 
-    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample.
+    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample
+    (+0.0, also under an infinite or NaN upstream gradient).
     Cross-entropy is this op applied to log_softmax(logits).
+
+    Class weights may sum to 0 (negative weights are allowed): 'mean' then divides
+    by 0, and gives ∓∞ (or NaN where 0/0), as PyTorch does; so does a 'mean' over
+    no kept sample (0/0 = NaN).
     """
 
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
-                 "total")
+                 "total", "kept")
     name = "nll_loss"
     keeps = {}
 
@@ -842,33 +861,41 @@ class NllLoss(Function):
         self.x_shape = x.shape
         kept = self.target != self.ignore_index
         every_kept = np.count_nonzero(kept) == kept.size  # the common case, which skips the masking below
+        self.kept = None if every_kept else kept
         target = self.target if every_kept else self.target * kept  # an ignored element picks class 0, weighs 0
         class_axis = min(1, x.ndim - 1)
         positions = np.indices(target.shape, sparse=True)  # every sample, and every position d₁, …
         self.index = positions[:class_axis] + (target,) + positions[class_axis:]
-        if every_kept and self.class_weight is None:  # every wᵢ is 1, and Σᵢ wᵢ the count (no arrays)
+        if every_kept and self.class_weight is None and kept.size:  # every wᵢ is 1, Σᵢ wᵢ the count: no arrays
             self.weights, self.total = x.dtype.type(1), x.dtype.type(kept.size)
-        else:
-            weights = kept if self.class_weight is None else kept * self.class_weight[target]
-            self.weights = weights.astype(x.dtype)
-            self.total = self.weights.sum()
-        if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
-            return np.array(np.nan, dtype=x.dtype)
-        picked = x[self.index]
-        if not every_kept:  # an ignored sample's x never enters the loss (0 · NaN would be NaN)
-            picked = np.where(kept, picked, 0)
-        return _reduce(-picked * self.weights, self.reduction, self.total)
+            return self._loss(x[self.index], x.ndim)
+        weights = kept if self.class_weight is None else kept * self.class_weight[target]
+        self.weights = weights.astype(x.dtype)
+        self.total = self.weights.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):  # x = ±∞ at an ignored sample; Σ wᵢ = 0
+            return self._loss(x[self.index] * self.weights, x.ndim)
+
+    def _loss(self, products: np.ndarray, ndim: int) -> np.ndarray:
+        """The loss from each sample's wᵢ·x[i, cᵢ], PyTorch's way: −wᵢ·x[i, cᵢ] each ('none'), or
+        0 − Σᵢ wᵢ·x[i, cᵢ], divided by Σᵢ wᵢ for 'mean'. PyTorch sums from 0 also for one sample
+        (x of shape (C,)), so that a loss of 0 is +0.0, where −wᵢ·x[i, cᵢ] may be −0.0."""
+        if self.reduction == "none" and ndim > 1:
+            return self._masked(-products)
+        loss = 0 - self._masked(products).sum()
+        return loss / self.total if self.reduction == "mean" else loss
 
     def backward(self, grad):
+        # Each sample's target class receives −wᵢ·g (÷ Σ wᵢ for 'mean'), put into zeros: no position twice.
         zeros = new_zeros(grad, self.x_shape)
-        if self.total:  # each sample's target class receives −wᵢ·g (÷ Σ wᵢ for 'mean'); no position twice
+        if self.kept is None and self.class_weight is None and self.total:  # every wᵢ is 1: nothing to mask
             return (index_put(zeros, self.index, -self.weights * _share(grad, self.reduction, self.total), False),)
-        if self.reduction == "mean":
-            # Σᵢ wᵢ = 0: each kept target's share −wᵢ·g/0 is 0/0 = NaN, as in PyTorch (its class
-            # weighs 0); an ignored target, and every other class, gets no gradient.
-            nans = np.where(self.target != self.ignore_index, np.nan, 0).astype(grad.dtype)
-            return (index_put(zeros, self.index, nans, False),)
-        return (zeros,)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
+            shares = self._masked(-self.weights * _share(grad, self.reduction, self.total))
+        return (index_put(zeros, self.index, shares, False),)
+
+    def _masked(self, picked: np.ndarray) -> np.ndarray:
+        """``picked`` (one number per sample), +0.0 at every ignored sample."""
+        return picked if self.kept is None else where(self.kept, picked, 0)
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each

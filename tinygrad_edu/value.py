@@ -216,7 +216,7 @@ class Value:
         """``self symbol other`` (``+=``, ``-=``, ``*=``, ``/=``, ``**=``): the result written into
         ``self.data`` (the same array), as PyTorch's ``add_``.
 
-        PyTorch's rules: outside ``no_grad``, a leaf that requires grad refuses
+        As in PyTorch: outside ``no_grad``, a leaf that requires grad refuses
         (its old value is what its gradient is for); inside, the change is
         allowed, and ``self`` stays the same object with its flag and its grad.
         Unlike PyTorch, a non-leaf in a graph also refuses outside ``no_grad``

@@ -149,8 +149,8 @@ def _log(op, argument, out, inputs):
     return Formula(f"1/{inputs[0]}", _filled("1/{}", op.x), np.asarray(1 / op.x))
 
 
-def _relu(op, argument, out, inputs):
-    return Formula(f"1 where {inputs[0]} > 0, else 0", "", np.asarray(op.out > 0, dtype=np.float64))
+def _relu(op, argument, out, inputs):  # 1 at NaN too, as in backward
+    return Formula(f"1 where {inputs[0]} > 0, else 0", "", np.asarray(~(op.out <= 0), dtype=np.float64))
 
 
 def _sigmoid(op, argument, out, inputs):

@@ -128,10 +128,14 @@ def trace_backward(root: Value, grad: np.ndarray | None = None) -> list[TraceSte
     The steps come from backward's own walk, so gradients reaching a node along
     several edges are summed exactly as backward sums them; no ``.grad`` is changed.
     """
-    if grad is None:
-        grad = np.ones(root.shape, dtype=root.dtype)
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a tinygrad_edu Value (the output whose backward to "
+                        f"trace, such as the loss), got {type(root).__name__}")
+    grad = np.ones(root.shape, dtype=root.dtype) if grad is None else np.asarray(grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"trace_backward: grad must have root's shape {root.shape}, got {grad.shape}")
     ids, sums, edges = node_ids(root), PathSums(), []
-    for output, upstream, products in backward_steps(root, np.asarray(grad, dtype=root.dtype), sums):
+    for output, upstream, products in backward_steps(root, grad, sums):
         if products is None:  # a leaf: nothing to pass on
             continue
         needed = output._op.needs_input_grad
@@ -152,9 +156,20 @@ def trace_step(ids: dict, output: Value, upstream: np.ndarray, argument: int, no
                      np.asarray(so_far))
 
 
+# What a picture, a page or a terminal must not get raw: controls (NUL, newline, …), the line and
+# paragraph separators, lone surrogates (no UTF-8 has them) and U+FFFE/U+FFFF (not allowed in XML,
+# so not in an SVG).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def shown(text: str) -> str:
+    """``text`` with each unprintable character as its Python escape: a NUL as ``\\x00``."""
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def label(value: Value, value_id: str) -> str:
-    """What the graph calls a Value: its name, or its node id when it has none."""
-    return value.name or value_id
+    """What the graph calls a Value: its name (``shown``), or its node id when it has none."""
+    return shown(value.name) if value.name else value_id
 
 
 def symbol(value: Value, value_id: str) -> str:
