@@ -17,6 +17,7 @@ MODULES = ["tinygrad_edu", "tinygrad_edu.autograd", "tinygrad_edu.autograd.funct
            "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.viz.plot", "tinygrad_edu.viz.render",
            "tinygrad_edu.interop",
            "tinygrad_edu.lecture.mlp", "tinygrad_edu.lecture.descent", "tinygrad_edu.lecture.regression",
+           "tinygrad_edu.lecture.second_order",
            "tinygrad_edu.lecture.iris", "tinygrad_edu.lecture.expected", "tinygrad_edu.lecture.computed",
            "tinygrad_edu.lecture.tour", "tinygrad_edu.lecture.progress", "tinygrad_edu.lecture.surfaces",
            "tinygrad_edu.lecture.your_turn"]

@@ -16,7 +16,7 @@ from tinygrad_edu.viz.plot import INSTALL_HINT
 # Parts 2–3 and part 1's optimizer step; the other part-1 scripts are tested in test_mlp_examples.py.
 EXAMPLES = ["gd_parabola", "gd_quartic", "momentum_quartic", "momentum_problem", "nesterov_quartic",
             "logistic_regression", "softmax_regression", "sgd_step", "momentum_bowl",
-            "optimizer_race"]
+            "optimizer_race", "hessian_newton"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -342,3 +342,66 @@ def test_bad_input_gets_a_clear_error_naming_the_argument_and_changes_nothing(ca
     with pytest.raises(error, match=message):
         call(x, y)
     assert x.grad is None and y.grad is None
+
+
+# ---------------------------------------------------------------- pictures of a gradient, and code that reads .grad
+
+def gradient_of_a_cube():
+    x = Value(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    (x ** 3).sum().backward(create_graph=True)
+    return x
+
+
+def test_draw_graph_of_a_gradient_shows_the_backward_computation_as_ordinary_operations():
+    x = gradient_of_a_cube()
+    source = tg.draw_graph(x.grad).source
+    drawn = {value.grad_fn.name for value in tg.autograd.node_ids(x.grad) if value.grad_fn is not None}
+    assert drawn == {"pow", "mul", "where", "cast"}  # 3·x², pow's b ≠ 0 choice, the leaf's own copy
+    for name in drawn:
+        assert f'label="{name}"' in source or f"label={name}" in source
+    assert "x" in source and "[1., 2.]" in source  # the leaf, with its data and its gradient's numbers
+    assert "[ 3., 12.]" in source
+
+
+def test_trace_backward_of_a_gradient_takes_the_steps_grad_takes():
+    x = gradient_of_a_cube()
+    root = x.grad.sum()
+    steps = tg.trace_backward(root)
+    (expected,) = grad(root, x)
+    np.testing.assert_allclose(sum(step.product for step in steps if step.node is x), expected.data)
+    np.testing.assert_allclose(expected.data, 6 * x.data)
+    assert [step.op for step in steps] == ["sum", "cast", "where", "mul", "pow"]
+
+
+def test_the_backward_page_of_a_gradient_is_written(tmp_path):
+    x = gradient_of_a_cube()
+    assert tg.write_backward_page(x.grad.sum(), tmp_path / "page.html").exists()
+
+
+def test_an_optimizer_steps_with_a_gradient_that_has_a_graph_as_with_numbers():
+    x, plain = gradient_of_a_cube(), Value(np.array([1.0, 2.0]), requires_grad=True)
+    (plain ** 3).sum().backward()
+    for p in (x, plain):
+        tg.optim.SGD([p], lr=0.1, momentum=0.9).step()
+    np.testing.assert_array_equal(x.data, plain.data)
+    optimizer = tg.optim.SGD([x], lr=0.1)
+    optimizer.zero_grad(set_to_none=False)
+    assert type(x.grad) is np.ndarray and not x.grad.any()
+
+
+def test_a_module_converts_a_gradient_that_has_a_graph_to_numbers():
+    model = tg.nn.Linear(2, 1, dtype=np.float64)
+    model(Value(np.array([1.0, 2.0]))).sum().backward(create_graph=True)
+    assert isinstance(model.weight.grad, Value)
+    model.float()
+    assert model.weight.grad.dtype == np.float32 and type(model.weight.grad) is np.ndarray
+
+
+def test_grad_of_two_outputs_one_computed_from_the_other_is_one_walk_with_both_seeds():
+    x = leaf(1.0, 2.0)
+    h = x * x
+    y = (h * 3).sum()
+    (g,) = grad([h, y], x, grad_outputs=[np.array([1.0, 1.0]), None])
+    np.testing.assert_allclose(g.data, 8 * x.data)  # d/dx (Σ h + 3 Σ h)
+    (g,) = grad([y, y], x)  # the same output twice: both seeds count
+    np.testing.assert_allclose(g.data, 12 * x.data)

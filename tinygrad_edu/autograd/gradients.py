@@ -81,13 +81,10 @@ def accumulate_grads(root: Value, gradient: Any, create_graph: bool, inputs: Any
 
 
 def _gradients(outputs: list, seeds: list, create_graph: bool, inputs: set) -> dict:
-    """{input: its gradient}, summed over the outputs, for the inputs that some output depends on."""
-    found: dict = {}
+    """{input: its gradient}, summed over the outputs (one walk from all of them), for the inputs that
+    some output depends on."""
     with set_grad_enabled(create_graph):
-        for output, seed in zip(outputs, seeds, strict=True):
-            for value, value_grad in backpropagate(output, seed, create_graph, inputs).items():
-                found[value] = found[value] + value_grad if value in found else value_grad
-    return found
+        return backpropagate(tuple(outputs), tuple(seeds), create_graph, inputs)
 
 
 def _values(argument: str, given: Any, function: str = "grad") -> list:

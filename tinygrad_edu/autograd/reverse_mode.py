@@ -27,12 +27,16 @@ def backpropagate(root, grad, create_graph: bool = False, inputs=None) -> dict:
     A leaf adds its gradient to ``.grad``; any other node keeps its own, for display.
 
     ``autograd.grad`` names ``inputs`` (a set of Values): their gradients are returned, and
-    nothing is stored. With ``create_graph``, ``grad`` is a Value and every operation's
-    ``backward`` computes on Values (``on_values``), so each gradient is a Value with a graph.
+    nothing is stored; its outputs are the roots (``root`` and ``grad`` are tuples then: one walk
+    for all). With ``create_graph``, the gradients are Values and every operation's ``backward``
+    computes on Values (``on_values``), so each gradient is a Value with a graph.
     """
-    grads = {root: grad}  # dL/d(node), summed over the paths seen so far
+    roots, seeds = (root, grad) if isinstance(root, tuple) else ((root,), (grad,))
+    grads = {}  # dL/d(node), summed over the paths seen so far
+    for node, seed in zip(roots, seeds, strict=True):
+        grads[node] = grads[node] + seed if node in grads else seed
     wanted = {}
-    for node in reversed(topological_order(root)):
+    for node in reversed(topological_order(*roots)):
         if node not in grads:  # given requires_grad after it was used: no operation sends it one
             continue
         grad, op = cast(grads.pop(node), node.dtype), node._op  # float32 · float64 sends float64 back
@@ -76,17 +80,18 @@ def on_values(op: Function, output) -> Function:
     return values
 
 
-def topological_order(root, every_value: bool = False) -> list:
+def topological_order(*roots, every_value: bool = False) -> list:
     """Every Value that ``root`` depends on, inputs before outputs, ``root`` last: those that require
     grad (what backward visits) or, with ``every_value=True``, also the constants the pictures draw.
     A Value that does not require grad is a leaf, so both orders number the nodes alike (``node_ids``).
+    (Given several roots, every Value that one of them depends on, for ``autograd.grad``.)
 
     A depth-first search with a stack, not recursion, so that a chain of a million operations does
     not hit Python's recursion limit. A node is seen twice: first it pushes its inputs; back on top
     of the stack, with everything it depends on in ``order``, it joins.
     """
     order, seen, done = [], set(), set()
-    stack = [root]
+    stack = list(roots)
     while stack:
         node = stack[-1]
         if node in seen:  # the second time: its inputs are done

@@ -224,7 +224,7 @@ class Module:
         for parameter in self.parameters():
             parameter.data = parameter.data.astype(dtype)
             if parameter.grad is not None:
-                parameter.grad = parameter.grad.astype(dtype)
+                parameter.grad = np.asarray(parameter.grad).astype(dtype)  # a Value's numbers too
         return self
 
     def float(self) -> Module:

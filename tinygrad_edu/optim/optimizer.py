@@ -114,8 +114,10 @@ class Optimizer:
             for p in group["params"]:
                 if set_to_none:
                     p.grad = None
-                elif p.grad is not None:
+                elif isinstance(p.grad, np.ndarray):
                     p.grad[...] = 0
+                elif p.grad is not None:  # a Value with a graph (create_graph): zeros, cut from that graph
+                    p.grad = np.zeros_like(p.data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss (or None).
@@ -141,6 +143,8 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue  # a parameter the loss did not reach keeps its value and its state
+                if not isinstance(grad, np.ndarray):  # a Value, after backward(create_graph=True): its numbers
+                    grad = grad.data
                 state = self.state.get(p, {})
                 misfit = _misfit(p, grad, state)
                 if misfit is not None:

@@ -315,6 +315,7 @@ def draw_graph(root, *, show_data: bool = True, show_grad: bool = True, rankdir:
         if folded(value, root, fold_transpose):
             continue
         grad = value.grad if grads is None else grads.get(node_id)
+        grad = None if grad is None else np.asarray(grad)  # a leaf's, after backward(create_graph=True), is a Value
         label = record(value_label(value, node_id, show_data, show_grad, max_elements, precision, grad, show_dtype),
                        fields, rankdir)
         group = MAIN_LINE if node_id in line else ""
