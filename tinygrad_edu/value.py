@@ -22,6 +22,7 @@ from .arguments import check_axes, check_dim, check_flag, check_ints, grad_array
 from .dtypes import CATEGORY, as_array, check_dtypes, forward_in_torch_dtype
 from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
+from .threads import GRAD_LOCK
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
@@ -100,10 +101,11 @@ class Value:
         that two ``backward()`` calls give twice the gradient, as in PyTorch."""
         # A fresh array: ``grad`` may be shared with another input (add passes the same array
         # to both) or be a read-only broadcast view.
-        if self._grad is None:
-            self._grad = np.array(grad, dtype=self.data.dtype)
-        else:
-            self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
+        with GRAD_LOCK:  # read, add, write: never interleaved with another thread's (threads.py)
+            if self._grad is None:
+                self._grad = np.array(grad, dtype=self.data.dtype)
+            else:
+                self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
 
     def _keep_grad(self, grad: np.ndarray) -> np.ndarray:
         """A non-leaf's share of backward: dL/d(this Value) in this Value's dtype, kept as ``.grad``
