@@ -82,6 +82,28 @@ def index(draw, nodes):
     return apply(ops.Index(np.array(rows)), x)  # repeated rows: their gradients add up
 
 
+def where(draw, nodes):
+    x, y = pick(draw, nodes), pick(draw, nodes)
+    condition = floats(draw, x.shape, np.float64) > 0  # the shape of x: it broadcasts with y as x does
+    return apply(ops.Where(condition), x, y)
+
+
+def expand(draw, nodes):
+    x = pick(draw, nodes)
+    return apply(ops.Expand((N,) + np.broadcast_shapes(x.shape, (N,) * x.ndim)), x)  # every side N: it broadcasts on
+
+
+def index_put(draw, nodes):
+    base = pick(draw, nodes, lambda node: node.ndim >= 1)
+    if base.ndim == 0:
+        base = apply(ops.Reshape((1,)), base)
+    rows = np.array(draw(st.lists(st.integers(0, base.shape[0] - 1), min_size=1, max_size=4)))
+    values = pick(draw, nodes, lambda node: node.ndim == 0)  # a 0-d value broadcasts to every row
+    if values.ndim:
+        values = apply(ops.Sum(), values)
+    return apply(ops.IndexPut(rows, accumulate=draw(st.booleans())), base, values)
+
+
 def softmax(op_class):
     def build(draw, nodes):
         x = pick(draw, nodes, lambda node: node.ndim >= 1)
@@ -119,9 +141,10 @@ BUILDERS = {
     ops.Add: binary(ops.Add), ops.Sub: binary(ops.Sub), ops.Mul: binary(ops.Mul), ops.Div: binary(ops.Div),
     ops.Neg: unary(ops.Neg), ops.Pow: binary(ops.Pow), ops.MatMul: matmul,
     ops.Exp: unary(ops.Exp), ops.Log: unary(ops.Log), ops.Relu: unary(ops.Relu),
-    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast,
+    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast, ops.Where: where,
     ops.Sum: reduction(ops.Sum), ops.Mean: reduction(ops.Mean), ops.Max: reduction(ops.Max, many_axes=False),
-    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Index: index,
+    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Expand: expand, ops.Index: index,
+    ops.IndexPut: index_put,
     ops.LogSoftmax: softmax(ops.LogSoftmax), ops.Softmax: softmax(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy,
     ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits, ops.NllLoss: nll_loss,
