@@ -54,9 +54,9 @@ def matmul(draw, nodes):
     if a.ndim == 0:
         a = apply(ops.Reshape((1, 1)), a)
     inner = a.shape[-1]
-    b = pick(draw, nodes, lambda node: node.ndim == 2 and node.shape[0] == inner)
-    if b.ndim != 2 or b.shape[0] != inner:
-        b = Value(floats(draw, (inner, N), np.float64))  # a constant of the right shape
+    b = pick(draw, nodes, lambda node: node.ndim == 2 and node.shape[0] == inner and node.dtype == a.dtype)
+    if b.ndim != 2 or b.shape[0] != inner or b.dtype != a.dtype:  # PyTorch multiplies matrices of one dtype
+        b = Value(floats(draw, (inner, N), a.dtype))  # a constant of the right shape
     return apply(ops.MatMul(), a, b)
 
 

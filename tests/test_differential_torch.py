@@ -704,10 +704,8 @@ def draw_expand(b: Builder):
     """expand to a shape the node broadcasts to: axes of size 1 stretched, new axes in front, -1 now and then."""
     ref = any_node(b)
     shape = b.shape_of(ref)
-    if 0 in shape:  # nothing to stretch (and no shape for hypothesis to draw with sides of at least 1)
-        return b.add("expand", ref, shape=shape)
-    side = max(4, *shape) if shape else 4  # broadcastable_shapes wants max_side ≥ every side of the shape
-    other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1, max_side=side))
+    other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1, min_side=0,
+                                            max_side=max(4, *shape) if shape else 4))  # max_side ≥ every side
     new = list(np.broadcast_shapes(shape, other))
     added = len(new) - len(shape)
     for axis in range(added, len(new)):

@@ -33,8 +33,9 @@ class Function(Recorded):
     ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d
     data) and returns the output. It keeps on ``self`` (in ``__slots__``) what
     ``backward`` needs: inputs, output, shapes. It may run again (``value.apply``
-    redoes it in PyTorch's dtype), so it sets what it keeps rather than adding to it,
-    and it never changes a kept array in place: that is a Value's own data.
+    redoes it in PyTorch's dtype; ``viz.trace`` runs a copy on broadcast inputs), so
+    it sets what it keeps rather than adding to it, and it never changes a kept array
+    in place: that is a Value's own data.
 
     ``backward(grad)`` gets dL/d(output), in the output's shape, and returns a tuple
     with dL/d(input) for each input, in that input's shape; None is allowed where

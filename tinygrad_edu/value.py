@@ -19,9 +19,10 @@ import numpy as np
 
 from . import autograd, ops
 from .arguments import check_axes, check_dim, check_flag, check_gradient_dtype, check_ints, grad_array, number_dtype
-from .dtypes import CATEGORY, as_array, forward_in_torch_dtype
+from .dtypes import CATEGORY, as_array, check_dtypes, forward_in_torch_dtype
 from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
+from .threads import GRAD_LOCK
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
@@ -110,19 +111,18 @@ class Value:
         ``backward()`` after that adds its numbers into that Value in place, as PyTorch does
         (its version moves on, so a graph that read it refuses to go backward).
         """
-        if isinstance(grad, Value):
-            self._grad = grad.to(self.dtype) if self._grad is None else self._grad + grad
-            return
-        if isinstance(self._grad, Value):
-            np.add(self._grad.data, grad, out=self._grad.data, casting="unsafe")
-            self._grad._version += 1
-            return
-        # A fresh array: ``grad`` may be shared with another input (add passes the same array
-        # to both) or be a read-only broadcast view.
-        if self._grad is None:
-            self._grad = np.array(grad, dtype=self.data.dtype)
-        else:
-            self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
+        with GRAD_LOCK:  # read, add, write: never interleaved with another thread's (threads.py)
+            if isinstance(grad, Value):
+                self._grad = grad.to(self.dtype) if self._grad is None else self._grad + grad
+            elif isinstance(self._grad, Value):
+                np.add(self._grad.data, grad, out=self._grad.data, casting="unsafe")
+                self._grad._version += 1
+            elif self._grad is None:
+                # A fresh array: ``grad`` may be shared with another input (add passes the same
+                # array to both) or be a read-only broadcast view.
+                self._grad = np.array(grad, dtype=self.data.dtype)
+            else:
+                self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
 
     def _keep_grad(self, grad: np.ndarray | Value) -> None:
         """A non-leaf's share of backward: dL/d(this Value), in its dtype already, kept as ``.grad`` for
@@ -204,7 +204,11 @@ class Value:
     def __rmul__(self, other): return apply(ops.Mul(), _lift(other, self), self)
     def __truediv__(self, other): return apply(ops.Div(), self, _lift(other, self))
     def __rtruediv__(self, other): return apply(ops.Div(), _lift(other, self), self)
-    def __pow__(self, other): return apply(ops.Pow(), self, _lift(other, self))
+    def __pow__(self, other):
+        if isinstance(other, bool) and self.data.dtype.kind == "b":  # as PyTorch: x ** True is x, x ** False all True
+            return _new_value(self.data | (not other))
+        return apply(ops.Pow(), self, _lift(other, self))
+
     def __rpow__(self, other): return apply(ops.Pow(), _lift(other, self), self)
     def __matmul__(self, other): return apply(ops.MatMul(), self, _lift(other, self))
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
@@ -350,6 +354,8 @@ class Value:
         check_flag("argmax", "keepdims", keepdims)
         if self.data.size == 0:
             raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
+        if self.data.dtype.kind == "b":
+            raise TypeError("argmax: PyTorch has no argmax of bools; got bool. Convert first, as in x.to(np.int64)")
         return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
@@ -485,10 +491,15 @@ def _lift(other: Any, like: Value) -> Value:
     ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
+    if isinstance(other, bool):  # the narrowest kind: x + True keeps x's dtype, and x - True is refused
+        return _new_value(np.asarray(other))
+    if isinstance(other, (int, float)):  # numpy's float64 is a float
         kind = like.data.dtype.kind
-        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
-            return _new_value(np.asarray(other, dtype=like.data.dtype))
+        if kind == "f" or (kind in "iu" and not isinstance(other, float)):
+            try:
+                return _new_value(np.asarray(other, dtype=like.data.dtype))
+            except OverflowError:  # uint8 - -1: an int64 then, whose result PyTorch's dtype rule makes uint8
+                pass
     return Value(other)
 
 
@@ -535,26 +546,31 @@ def _axis(axis, dim):
 
 
 def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
-    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it. Plainly::
+    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it, or
+    PyTorch's refusal of the inputs' dtypes. Plainly::
 
         arrays = [value.data for value in inputs]
+        check_dtypes(op, arrays)  # a TypeError where PyTorch refuses them (bool − x, the mean of integers)
         data = op.forward(*arrays)  # a ValueError names the operation and the inputs' shapes
         if type(op) is not ops.Cast:  # Cast's dtype is its argument
             data = forward_in_torch_dtype(op, arrays, data)
 
     speed: a 0-d array goes to ``forward`` as its numpy scalar (the same number, computed faster),
-    and PyTorch's dtype is looked up only where it may differ from numpy's; see benchmarks/README.md.
+    and the dtypes are checked, and PyTorch's looked up, only where the inputs and the result are
+    not all floats of one dtype (else PyTorch's is numpy's); see benchmarks/README.md.
     """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        first = arrays[0]
-        if type(data) is not type(first) or (type(data) is np.ndarray and data.dtype is not first.dtype):
-            # Cast's dtype is its argument; one floating input's is PyTorch's for the result.
-            if type(op) is not ops.Cast and not (len(arrays) == 1 and first.dtype.kind == "f"
-                                                 and getattr(data, "dtype", None) is first.dtype):
-                data = forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
+    except (TypeError, OverflowError):  # numpy refuses some of what PyTorch refuses (−bool): say it PyTorch's way
+        check_dtypes(op, arrays)
+        raise
+    dtype = arrays[0].dtype
+    if data.dtype is not dtype or arrays[-1].dtype is not dtype or dtype.kind != "f":
+        check_dtypes(op, arrays)
+        if type(op) is not ops.Cast:
+            data = forward_in_torch_dtype(op, arrays, data)
     return data
