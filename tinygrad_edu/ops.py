@@ -887,12 +887,18 @@ class NllLoss(Function):
 
     def backward(self, grad):
         # Each sample's target class receives −wᵢ·g (÷ Σ wᵢ for 'mean'), put into zeros: no position twice.
-        zeros = new_zeros(grad, self.x_shape)
         if self.kept is None and self.class_weight is None and self.total:  # every wᵢ is 1: nothing to mask
-            return (index_put(zeros, self.index, -self.weights * _share(grad, self.reduction, self.total), False),)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
-            shares = self._masked(-self.weights * _share(grad, self.reduction, self.total))
-        return (index_put(zeros, self.index, shares, False),)
+            shares = -self.weights * _share(grad, self.reduction, self.total)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
+                shares = self._masked(-self.weights * _share(grad, self.reduction, self.total))
+        zeros = new_zeros(grad, self.x_shape)
+        if not isinstance(zeros, np.ndarray):
+            return (index_put(zeros, self.index, shares, False),)
+        # speed: numpy writes the index in place, as it is numpy's own (IndexPut would copy the zeros and
+        # read the index as PyTorch does first); see benchmarks/README.md.
+        zeros[self.index] = shares
+        return (zeros,)
 
     def _masked(self, picked: np.ndarray) -> np.ndarray:
         """``picked`` (one number per sample), +0.0 at every ignored sample."""
