@@ -4,8 +4,9 @@ The folder shows the parts:
 
 - the engine, read in this order: ``ops.py`` (every operation and its
   derivative), ``value.py`` (the Value class; ``apply`` records the graph),
-  ``autograd.py`` (backward: the chain rule in reverse topological order, as
-  the lesson writes it, then tuned), ``finite_differences.py``; beside them
+  ``autograd/`` (backward: the chain rule in reverse topological order, as
+  the lesson writes it, then tuned; gradients that are Values, to differentiate
+  again; Jacobians and Hessians), ``finite_differences.py``; beside them
   what those lean on: ``recording.py`` (what the graph keeps of an
   operation), ``dtypes.py`` (PyTorch's dtypes), ``arguments.py`` (argument
   checks), ``indexing.py``, ``grad_mode.py``, ``creation.py``, ``printing.py``;

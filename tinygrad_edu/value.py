@@ -3,7 +3,7 @@
 A Value holds ``data`` (a numpy array; 0-d for a scalar) and, when it was made
 by an operation, ``_op``: the instance of the operation class from ``ops.py``
 that made it, which in turn holds the input Values as ``parents``. Those links
-form the computation graph; ``backward()`` walks them in reverse (autograd.py).
+form the computation graph; ``backward()`` walks them in reverse (autograd/reverse_mode.py).
 
 The links point only from outputs to inputs, never back, so the graph has no
 reference cycles: when the last Value of an old graph goes, Python's reference
