@@ -703,7 +703,8 @@ def draw_expand(b: Builder):
     """expand to a shape the node broadcasts to: axes of size 1 stretched, new axes in front, -1 now and then."""
     ref = any_node(b)
     shape = b.shape_of(ref)
-    other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1, min_side=0, max_side=4))
+    other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1,
+                                            min_side=0, max_side=4))
     new = list(np.broadcast_shapes(shape, other))
     added = len(new) - len(shape)
     for axis in range(added, len(new)):
