@@ -281,3 +281,12 @@ def test_every_grad_after_backward_is_an_ndarray_even_for_scalar_intermediates()
         assert value.grad.dtype == np.float32
     for value in (hidden, loss):
         assert isinstance(value.data, np.ndarray)
+
+
+def test_a_scalar_leafs_grad_stays_a_0d_array_when_a_second_backward_adds_to_it():
+    x = tg.tensor(0.5, requires_grad=True)
+    loss = x * x
+    loss.backward()
+    loss.backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == np.float32
+    assert x.grad == 2.0

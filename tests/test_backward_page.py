@@ -101,7 +101,7 @@ def test_page_fetches_nothing(slide_page):
 
 def test_page_has_the_walking_controls(slide_page):
     _, page = slide_page
-    assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset"}
+    assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset", "fit"}
 
 
 def test_iris_step_page_walks_a_mini_batch(tmp_path):

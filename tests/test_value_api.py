@@ -30,8 +30,8 @@ def test_a_classifier_on_unpickled_data_takes_no_dtype_detour(monkeypatch):
     # of the copied one) was recomputed in "PyTorch's dtype" on every step.
     from tinygrad_edu import nn, value
     calls = []
-    redo = value._forward_in_torch_dtype
-    monkeypatch.setattr(value, "_forward_in_torch_dtype", lambda *args: calls.append(args) or redo(*args))
+    redo = value.forward_in_torch_dtype
+    monkeypatch.setattr(value, "forward_in_torch_dtype", lambda *args: calls.append(args) or redo(*args))
     x = tg.tensor(pickle.loads(pickle.dumps(np.ones((5, 4), np.float32))))
     target = tg.tensor(pickle.loads(pickle.dumps(np.array([0, 1, 2, 1, 0]))))
     loss = nn.CrossEntropyLoss()(nn.Linear(4, 3)(x), target)

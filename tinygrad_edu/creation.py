@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .value import Value, _is_int, _number_dtype
+from .arguments import is_int, number_dtype
+from .value import Value
 
 _generator = np.random.default_rng()
 
@@ -21,7 +22,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     A negative seed is taken modulo 2⁶⁴, as PyTorch takes it (numpy wants one ≥ 0).
     """
     global _generator
-    if not _is_int(seed):
+    if not is_int(seed):
         raise TypeError(f"manual_seed: seed must be an int, got {seed!r:.80}")
     _generator = np.random.default_rng(int(seed) % 2**64)
     return _generator
@@ -36,7 +37,7 @@ def _shape(function: str, shape: tuple) -> tuple:
     """``zeros(2, 3)`` and ``zeros((2, 3))`` both mean shape (2, 3), as in PyTorch; sizes are ints ≥ 0."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    if not all(map(_is_int, shape)):
+    if not all(map(is_int, shape)):
         raise TypeError(f"{function}: the shape must be ints, got {shape!r:.80}")
     if any(size < 0 for size in shape):
         raise ValueError(f"{function}: the shape's sizes must be 0 or more, got {shape}")
@@ -45,7 +46,7 @@ def _shape(function: str, shape: tuple) -> tuple:
 
 def _dtype(function: str, dtype: Any, floating: bool = False) -> np.dtype:
     """The factory's dtype, float32 by default; a random draw needs a floating one."""
-    dtype = np.dtype(np.float32) if dtype is None else _number_dtype(function, dtype)
+    dtype = np.dtype(np.float32) if dtype is None else number_dtype(function, dtype)
     if floating and dtype.kind != "f":
         raise TypeError(f"{function}: dtype must be a floating-point type for random numbers, got {dtype}")
     return dtype
@@ -90,9 +91,9 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype: An
     if (end - start) * step < 0:
         raise ValueError(f"arange: step {step} points away from end: start {start}, end {end}")
     if dtype is None:
-        integral = all(_is_int(v) for v in (start, end, step))
+        integral = all(is_int(v) for v in (start, end, step))
         dtype = np.int64 if integral else np.float32
-    return Value(np.arange(start, end, step), requires_grad=requires_grad, dtype=_number_dtype("arange", dtype))
+    return Value(np.arange(start, end, step), requires_grad=requires_grad, dtype=number_dtype("arange", dtype))
 
 
 def argmax(value: Value, axis: int | None = None, keepdims: bool = False) -> Value:

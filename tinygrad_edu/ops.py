@@ -1,29 +1,54 @@
-"""Every differentiable operation, with its derivative.
+"""Every differentiable operation, with its derivative: read top to bottom, the table of derivatives.
 
-Read this file top to bottom as a table of derivatives. Each operation is a
-small class:
+Each operation is a small class. ``forward(*arrays)`` computes the output from numpy
+arrays and keeps what the derivative needs; ``backward(grad)`` receives
+``grad = dL/d(output)`` and returns ``dL/d(input)`` for every input, by the chain rule
+``dL/dx = dL/dout · dout/dx``. The docstring states ``dout/dx``.
 
-* ``forward(*arrays)`` computes the output from numpy arrays and saves what
-  the derivative will need (``Function``'s docstring has the full contract);
-* ``backward(grad)`` receives ``grad = dL/d(output)`` and returns
-  ``dL/d(input)`` for every input, by the chain rule
-  ``dL/dx = dL/dout * dout/dx``. The docstring states ``dout/dx``.
-
-The classes know nothing about ``Value``: ``value.py`` calls ``forward`` when
-it builds the graph and ``autograd.py`` calls ``backward`` when it walks it
-back. ``OPS`` at the bottom lists every operation, so tests can check them all.
+The classes know nothing about ``Value``: ``value.apply`` calls ``forward`` and records
+the operation in the graph, and ``autograd`` calls ``backward`` on the way back. ``OPS``
+at the bottom lists every operation, so that tests check them all.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
-from .printing import format_array
+from .indexing import normalize_axes, split_integers, without_ellipsis
+from .recording import Recorded
 
-RULE_ELEMENTS = 12  # a rule prints arrays up to this many elements; bigger ones only as a summary
+
+class Function(Recorded):
+    """One operation of the graph. Subclasses define ``forward``, ``backward`` and, if it reads data, ``saved``.
+
+    ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d
+    data) and returns the output. It keeps on ``self`` (in ``__slots__``) what
+    ``backward`` needs: inputs, output, shapes. It may run again (``value.apply``
+    redoes it in PyTorch's dtype), so it sets what it keeps rather than adding to it,
+    and it never changes a kept array in place: that is a Value's own data.
+
+    ``backward(grad)`` gets dL/d(output), in the output's shape, and returns a tuple
+    with dL/d(input) for each input, in that input's shape; None is allowed where
+    ``needs_input_grad`` (recorded by ``value.apply``) is False. It may be called
+    many times and leaves ``self`` as it was.
+
+    ``saved`` lists, for each input's gradient, the inputs ``backward`` reads (by
+    position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
+    is ``((1,), (0,))``. A Value read there that has changed in place since is
+    refused (``autograd.check_versions``).
+    """
+
+    __slots__ = ()
+    name = "function"  # the label graphs and traces show
+    saved: tuple = ()
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        raise NotImplementedError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -43,176 +68,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
-def _normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a tuple of ints) as a sorted tuple of non-negative axes.
-
-    None and () both mean every axis, as PyTorch's ``dim=()`` does (numpy's ``axis=()``
-    reduces none); a 0-d array accepts axis 0 and -1, and they reduce nothing.
-    """
-    if axis is None or (isinstance(axis, (tuple, list)) and not axis):  # PyTorch: dim=() means all, too
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if ndim == 0 and all(a in (0, -1) for a in axes):  # a 0-d array has the one axis 0 (or -1), as in PyTorch
-        return ()
-    for a in axes:
-        if not -ndim <= a < ndim:  # a bare ``a % ndim`` would quietly reduce the wrong axis
-            raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
-    return tuple(sorted(int(a) % ndim for a in axes))
-
-
-def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
-    """Give a reduction's gradient its axes back (size 1), then spread it over the input's shape.
-
-    ``keepdims`` needs no test: a kept axis already has size 1, and reshaping to the
-    same shape changes nothing. The result is a new array filled by broadcasting,
-    not ``np.broadcast_to``'s view: numpy's expand_dims and broadcast_to are
-    Python-level functions that together cost ten times more than this for small
-    arrays, and the next operation would make the full-size array anyway.
-    """
-    kept = tuple(1 if axis in axes else size for axis, size in enumerate(shape))
-    spread = np.empty(shape, dtype=grad.dtype)
-    spread[...] = grad.reshape(kept)
-    return spread
-
-
-class Function:
-    """One operation in the graph: the contract every class below keeps.
-
-    ``forward(*arrays)`` receives the inputs' data as numpy arrays, or as numpy
-    scalars (``np.float64(2.0)``) for 0-d data, which ``value.apply`` passes for
-    speed; both have ``.shape``, ``.dtype`` and numpy's arithmetic, so the same code
-    serves. It returns the output as an array or a numpy scalar.
-
-    ``forward`` may run twice on the same object: when integers meet floats,
-    ``apply`` runs it again on inputs converted to PyTorch's result dtype. So it
-    sets, rather than adds to, what it saves; and a copy of it may run again on
-    broadcast inputs (``viz.trace`` does, for the local derivative).
-
-    What it may keep on ``self`` (in ``__slots__``): its constructor's arguments
-    (which ``forward`` may normalise, as Sum does its axes, if a second run
-    gives the same), and what ``backward`` needs: the input arrays, the output,
-    shapes. It must not change a saved array in place: the arrays are the Values'
-    own data. ``apply`` adds ``parents`` (the input Values),
-    ``needs_input_grad`` (whether each requires grad) and, if ``saved`` below is
-    not empty, ``versions`` (their ``_version``s) when it records the operation
-    in the graph, and only then.
-
-    ``backward(grad)`` receives dL/d(output) (an array or numpy scalar of the
-    output's shape) and returns a tuple with one entry per input: dL/d(input), in
-    that input's shape (summed back over broadcasting), or None, which it may
-    return only where ``needs_input_grad`` is False (that gradient would be thrown
-    away). It may be called any number of times (``backward()`` twice, the trace's
-    unit vectors) and must leave ``self`` as it found it.
-    """
-
-    # Two slots instead of a ``parents`` tuple, for the garbage collector (benchmarks/README.md).
-    __slots__ = ("_first_input", "_second_input", "needs_input_grad", "versions")
-
-    name = "function"  # the label graphs and traces show
-
-    # What ``backward`` reads of the Values' data (PyTorch's saved tensors): for the
-    # gradient of each input, the inputs it reads (by position; -1 is the output).
-    # Mul's gradient for a is grad·b, so ``saved = ((1,), (0,))``. When a Value that
-    # is read has been changed in place since the operation was recorded, backward
-    # would compute with the new numbers; ``autograd.check_versions`` refuses that,
-    # comparing with the ``versions`` value.apply records (inputs' ``_version``).
-    saved: tuple = ()
-
-    # ``versions`` is the first and the last input's ``_version`` in one int,
-    # ``first << 64 | last`` (exact: no Value is changed 2⁶⁴ times). A tuple would be one
-    # more object per operation for the garbage collector to track; this is none (0 is
-    # Python's shared small int), and benchmarks/scalar.py's step is 3% faster for it.
-
-    @property
-    def parents(self) -> tuple:
-        """The input Values, in order."""
-        second = self._second_input
-        return (self._first_input,) if second is None else (self._first_input, second)
-
-    @parents.setter
-    def parents(self, inputs: tuple) -> None:
-        if not 1 <= len(inputs) <= 2:
-            raise ValueError(f"{self.name}: an operation takes one or two input Values, got {len(inputs)}")
-        self._first_input = inputs[0]
-        self._second_input = inputs[1] if len(inputs) == 2 else None
-
-    def forward(self, *arrays: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, grad: np.ndarray) -> tuple:
-        raise NotImplementedError
-
-    def rule(self, argument: int, out: str, inputs: tuple[str, ...]) -> Rule | None:
-        """The local derivative d(out)/d(input ``argument``) as a formula in the Values' names
-        (``out``, ``inputs``), with its numbers, from what ``forward`` saved; call it after
-        ``forward``. None for an operation that does not say (a learner's own): the
-        backward page then shows the chain rule's numbers only."""
-        return None
-
-
-class Rule(NamedTuple):
-    """One operation's local derivative d(out)/d(input), as a lecture writes it beside the chain rule.
-
-    ``formula`` is written in the Values' names (``ŷ·(1 − ŷ)``), ``numbers`` is
-    the same with their numbers put in (empty when the formula is a constant,
-    such as ``1``), and ``value`` is what it comes to: one element per output
-    element for elementwise operations (per pair of elements for softmax), the
-    other operand for matmul. A re-layout (transpose, reshape, index) does no
-    arithmetic: its ``value`` is None and its ``formula`` says how dL/d(output)
-    is put back into the input's layout.
-    """
-
-    formula: str
-    numbers: str
-    value: np.ndarray | None
-
-
-def _numbers(array) -> str:
-    """An array on one line as the repr prints it, or "" when it is too long to read in a formula."""
-    array = np.asarray(array)
-    if array.size > RULE_ELEMENTS:
-        return ""
-    return " ".join(line.strip() for line in format_array(array, precision=4).splitlines())
-
-
-def _filled(template: str, *arrays) -> str:
-    """``template`` with the arrays' numbers in its ``{}``, or "" when one of them is too long to print."""
-    texts = [_numbers(array) for array in arrays]
-    return template.format(*texts) if all(texts) else ""
-
-
-def _spread(value, shape: tuple) -> np.ndarray:
-    """``value`` broadcast to the output's shape: one local derivative per output element."""
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
-
-
-def _constant(text: str, shape: tuple) -> Rule:
-    """A local derivative that is the same number everywhere, such as 1 for add."""
-    return Rule(text, "", _spread(float(text.replace("−", "-")), shape))
-
-
-def _softmax_jacobian(p: np.ndarray, axis: int, log: bool) -> np.ndarray:
-    """d(out)/d(x) of softmax (pᵢ(δᵢⱼ − pⱼ)) or log_softmax (δᵢⱼ − pⱼ) from p = softmax(x), shape
-    out.shape + x.shape: along ``axis`` a c × c block per position, 0 between different positions."""
-    p = np.asarray(p, dtype=np.float64)
-    moved = np.moveaxis(p, axis, -1)
-    rows = moved.reshape(-1, moved.shape[-1])  # one row of c probabilities per position
-    eye = np.eye(rows.shape[1])
-    blocks = eye - rows[:, np.newaxis, :] if log else rows[:, :, np.newaxis] * (eye - rows[:, np.newaxis, :])
-    jacobian = np.zeros((len(rows), rows.shape[1], len(rows), rows.shape[1]))
-    positions = np.arange(len(rows))
-    jacobian[positions, :, positions, :] = blocks
-    jacobian = jacobian.reshape(moved.shape + moved.shape)
-    return np.moveaxis(jacobian, (p.ndim - 1, 2 * p.ndim - 1), (axis % p.ndim, p.ndim + axis % p.ndim))
-
-
-def _shared(formula: str, numbers: str, reduction: str, total) -> tuple[str, str]:
-    """A loss's formula with its 'mean' share, ``/ n``, written in (only when n is not 1)."""
-    if reduction != "mean" or total == 1:
-        return formula, numbers
-    return f"({formula}) / {total:g}", f"({numbers}) / {total:g}" if numbers else ""
-
-
 # ---------------------------------------------------------------- arithmetic
 
 class Add(Function):
@@ -228,9 +83,6 @@ class Add(Function):
     def backward(self, grad):
         return unbroadcast(grad, self.a_shape), unbroadcast(grad, self.b_shape)
 
-    def rule(self, argument, out, inputs):
-        return _constant("1", np.broadcast_shapes(self.a_shape, self.b_shape))
-
 
 class Sub(Function):
     """out = a - b.   dout/da = 1,   dout/db = -1."""
@@ -244,9 +96,6 @@ class Sub(Function):
 
     def backward(self, grad):
         return unbroadcast(grad, self.a_shape), unbroadcast(-grad, self.b_shape)
-
-    def rule(self, argument, out, inputs):
-        return _constant(("1", "−1")[argument], np.broadcast_shapes(self.a_shape, self.b_shape))
 
 
 class Mul(Function):
@@ -262,11 +111,6 @@ class Mul(Function):
 
     def backward(self, grad):
         return unbroadcast(grad * self.b, self.a.shape), unbroadcast(grad * self.a, self.b.shape)
-
-    def rule(self, argument, out, inputs):
-        other = (self.b, self.a)[argument]
-        shape = np.broadcast_shapes(self.a.shape, self.b.shape)
-        return Rule(inputs[1 - argument], _numbers(other), _spread(other, shape))
 
 
 class Div(Function):
@@ -285,12 +129,6 @@ class Div(Function):
         grad_a = grad / self.b
         return unbroadcast(grad_a, self.a_shape), unbroadcast(-grad_a * self.out, self.b.shape)
 
-    def rule(self, argument, out, inputs):
-        shape = self.out.shape
-        if argument == 0:
-            return Rule(f"1/{inputs[1]}", _filled("1/{}", self.b), _spread(1 / self.b, shape))
-        return Rule(f"−{out}/{inputs[1]}", _filled("−{}/{}", self.out, self.b), _spread(-self.out / self.b, shape))
-
 
 class Neg(Function):
     """out = -a.   dout/da = -1."""
@@ -304,9 +142,6 @@ class Neg(Function):
     def backward(self, grad):
         return (-grad,)
 
-    def rule(self, argument, out, inputs):
-        return _constant("−1", ())  # nothing saved, nothing needed: the same −1 for every element
-
 
 class Pow(Function):
     """out = a ** b.   dout/da = b·a^(b-1),   dout/db = a^b·ln(a) = out·ln(a).
@@ -316,7 +151,9 @@ class Pow(Function):
     it), and for a constant base such as ``2 ** x`` the base's would be wasted.
     Two limits are taken as PyTorch takes them, where the formulas give 0·∞:
     a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
-    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0.
+    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0. The first limit
+    replaces dL/da there (0 even under a NaN upstream); the second replaces dout/db,
+    which then meets the upstream gradient (g·0: NaN under a NaN or infinite g), as in PyTorch.
     """
 
     __slots__ = ("a", "b", "out")
@@ -338,18 +175,8 @@ class Pow(Function):
                 grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
             if self.needs_input_grad[1]:
                 edge = (a == 0) & (b >= 0)
-                grad_b = unbroadcast(np.where(edge, 0, grad * self.out * np.log(a)), b.shape)
+                grad_b = unbroadcast(grad * np.where(edge, 0, self.out * np.log(a)), b.shape)
         return grad_a, grad_b
-
-    def rule(self, argument, out, inputs):
-        a, b, shape = self.a, self.b, np.shape(self.out)
-        with np.errstate(divide="ignore", invalid="ignore"):  # the limits of backward, chosen by np.where
-            if argument == 0:
-                return Rule(f"{inputs[1]}·{inputs[0]}^({inputs[1]} − 1)", _filled("{0}·{1}^({0} − 1)", b, a),
-                            _spread(np.where(b == 0, 0, b * a ** (b - 1)), shape))
-            edge = (a == 0) & (b >= 0)
-            return Rule(f"{out}·ln {inputs[0]}", _filled("{}·ln {}", self.out, a),
-                        _spread(np.where(edge, 0, self.out * np.log(a)), shape))
 
 
 class MatMul(Function):
@@ -384,18 +211,13 @@ class MatMul(Function):
             grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             if grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous and b2.flags.f_contiguous:
-                # b is a transposed view, as W.T in Linear's x @ W.T: (gradᵀ @ a)ᵀ is the same
-                # product, but laid out as b is, so that W's gradient comes back row-major like W
-                # and the optimizer's update streams through memory instead of striding across it.
+                # speed: b is a transposed view, as W.T in Linear's x @ W.T: (gradᵀ @ a)ᵀ is the same
+                # product, laid out as b is, so that W's gradient comes back row-major like W and the
+                # optimizer's update streams through memory instead of striding; see benchmarks/README.md.
                 grad_b = (grad.swapaxes(-1, -2) @ a2).swapaxes(-1, -2)
             else:
                 grad_b = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return grad_a, grad_b
-
-    def rule(self, argument, out, inputs):
-        # Each element of dL/da sums dL/dout times b over the shared axis: the local factor is b itself.
-        other = (self.b, self.a)[argument]
-        return Rule(inputs[1 - argument], _numbers(other), np.asarray(other))
 
 
 # ---------------------------------------------------------------- elementwise functions
@@ -414,9 +236,6 @@ class Exp(Function):
     def backward(self, grad):
         return (grad * self.out,)
 
-    def rule(self, argument, out, inputs):
-        return Rule(f"e^{inputs[0]} = {out}", "", np.asarray(self.out))
-
 
 class Log(Function):
     """out = ln x.   dout/dx = 1/x."""
@@ -432,16 +251,13 @@ class Log(Function):
     def backward(self, grad):
         return (grad / self.x,)
 
-    def rule(self, argument, out, inputs):
-        return Rule(f"1/{inputs[0]}", _filled("1/{}", self.x), np.asarray(1 / self.x))
-
 
 class Relu(Function):
-    """out = max(x, 0).   dout/dx = 1 if x > 0 else 0.
+    """out = max(x, 0).   dout/dx = 0 where out ≤ 0, else 1.
 
-    At exactly x = 0 the derivative does not exist; like PyTorch we use 0,
-    which the strict ``x > 0`` gives. x > 0 exactly where out > 0, so backward
-    reads the output, as PyTorch's does.
+    At exactly x = 0 the derivative does not exist; like PyTorch we use 0. Where x
+    is NaN, out is NaN and the upstream gradient passes, as in PyTorch (NaN ≤ 0 is
+    false). x ≤ 0 exactly where out ≤ 0, so backward reads the output, as PyTorch's does.
     """
 
     __slots__ = ("out",)
@@ -449,23 +265,25 @@ class Relu(Function):
     saved = ((-1,),)
 
     def forward(self, x):
-        self.out = np.maximum(x, 0)
+        # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
+        # the two on a tie: the second for float32 and float64, the first for float16.
+        self.out = np.maximum(x, 0) if x.dtype == np.float16 else np.maximum(0, x)
         return self.out
 
     def backward(self, grad):
         # Chosen, not multiplied by the mask: where relu is flat, an infinite upstream
         # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
         out = self.out
-        if type(out) is not np.ndarray:  # a 0-d Value's numpy scalar (see value.apply): a branch is cheapest
-            return (grad if out > 0 else type(out)(0),)  # out's type is grad's dtype (backward casts grad)
-        # With a finite upstream the product by the mask is the same, at an eighth of np.where's cost
-        # (20 µs against 140 on benchmarks/mnist_scale.py's 256×256; the test costs 6).
+        # speed: a 0-d Value's numpy scalar (value._forward) takes a branch; with a finite upstream
+        # the product by the mask equals np.where's choice at a fraction of its cost. See
+        # benchmarks/README.md.
+        if type(out) is not np.ndarray:
+            return (type(out)(0) if out <= 0 else grad,)  # out's type is grad's dtype (backward casts grad)
         if np.isfinite(grad).all():
-            return (grad * (out > 0),)
-        return (np.where(out > 0, grad, 0),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"1 where {inputs[0]} > 0, else 0", "", np.asarray(self.out > 0, dtype=np.float64))
+            # + 0.0: where relu is flat a negative gradient times 0 is −0.0, and PyTorch's is +0.0
+            # (only an upstream of exactly −0.0 where relu passes it comes back +0.0).
+            return (grad * ~(out <= 0) + 0.0,)
+        return (np.where(out <= 0, 0, grad),)
 
 
 class Sigmoid(Function):
@@ -480,16 +298,14 @@ class Sigmoid(Function):
     saved = ((-1,),)
 
     def forward(self, x):
-        e = np.exp(-1 * np.abs(x))  # not −|x|: numpy cannot negate a bool, and PyTorch takes σ of bools
+        # −1.0·|x|, not −|x|: numpy cannot negate a bool, nor multiply a uint8 by the int −1, and PyTorch
+        # takes σ of both (value._forward then computes again in float32, as PyTorch does).
+        e = np.exp(-1.0 * np.abs(x))
         self.out = np.where(x >= 0, 1, e) / (1 + e)
         return self.out
 
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"{out}·(1 − {out})", _filled("{0} · (1 − {0})", self.out),
-                    np.asarray(self.out * (1 - self.out)))
 
 
 class Tanh(Function):
@@ -505,10 +321,6 @@ class Tanh(Function):
 
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"1 − {out}²", _filled("1 − {}²", self.out),
-                    np.asarray(1 - self.out * self.out))
 
 
 class Cast(Function):
@@ -527,11 +339,22 @@ class Cast(Function):
     def backward(self, grad):
         return (grad.astype(self.x_dtype),)
 
-    def rule(self, argument, out, inputs):
-        return _constant("1", ())  # the gradient is only cast back to the input's dtype
-
 
 # ---------------------------------------------------------------- reductions
+
+def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
+    """Give a reduction's gradient its axes back (size 1), then spread it over the input's shape.
+
+    ``keepdims`` needs no test: a kept axis already has size 1, and reshaping to the
+    same shape changes nothing.
+    """
+    # speed: one broadcasting assignment instead of np.expand_dims and np.broadcast_to (Python-level
+    # functions; the next operation makes the full-size array anyway), see benchmarks/README.md.
+    kept = tuple(1 if axis in axes else size for axis, size in enumerate(shape))
+    spread = np.empty(shape, dtype=grad.dtype)
+    spread[...] = grad.reshape(kept)
+    return spread
+
 
 class Sum(Function):
     """out = Σᵢ xᵢ over ``axis``.   dout/dxᵢ = 1: every summed element gets the gradient."""
@@ -544,14 +367,11 @@ class Sum(Function):
 
     def forward(self, x):
         self.x_shape = x.shape
-        self.axis = _normalize_axes(self.axis, x.ndim)
+        self.axis = normalize_axes(self.axis, x.ndim)
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad):
         return (_expand_reduced(grad, self.axis, self.keepdims, self.x_shape),)
-
-    def rule(self, argument, out, inputs):
-        return _constant("1", self.x_shape)
 
 
 class Mean(Function):
@@ -565,26 +385,23 @@ class Mean(Function):
 
     def forward(self, x):
         self.x_shape = x.shape
-        self.axis = _normalize_axes(self.axis, x.ndim)
+        self.axis = normalize_axes(self.axis, x.ndim)
         self.count = math.prod(x.shape[a] for a in self.axis)
         if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
-            # For float32 and float64 this is np.mean's own arithmetic (a sum, then one
-            # division), without its Python-level wrapper, which costs more than the sum.
+            # speed: np.mean's own arithmetic for float32 and float64 (a sum, then one division),
+            # without its Python-level wrapper; see benchmarks/README.md.
             return x.sum(axis=self.axis, keepdims=self.keepdims) / self.count
         return x.mean(axis=self.axis, keepdims=self.keepdims)  # integers and float16 are summed in a wider type
 
     def backward(self, grad):
         return (_expand_reduced(grad / self.count, self.axis, self.keepdims, self.x_shape),)
 
-    def rule(self, argument, out, inputs):
-        return Rule(f"1/n = 1/{self.count}", "", _spread(1 / self.count, self.x_shape))
-
 
 class Max(Function):
     """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
     equal to the maximum, else 0.
 
-    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    That is what PyTorch does for the maximum of all elements (``x.max()``, and
     ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
     PyTorch's values *and* indices, and its gradient goes to the index alone:
     the first of the tied elements, which is numpy's ``argmax`` here too.
@@ -617,11 +434,6 @@ class Max(Function):
         np.put_along_axis(dx, self.index, grad, axis=self.axis)
         return (dx,)
 
-    def rule(self, argument, out, inputs):
-        shape = np.shape(self.index) if self.axis is None or self.keepdims else np.squeeze(self.index, self.axis).shape
-        return Rule(f"1 where {inputs[0]} is the maximum (shared among ties), else 0", "",
-                    self.backward(np.ones(() if self.axis is None else shape))[0])
-
 
 # ---------------------------------------------------------------- shape
 
@@ -640,9 +452,6 @@ class Reshape(Function):
 
     def backward(self, grad):
         return (grad.reshape(self.x_shape),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"dL/d{out} reshaped back to {self.x_shape}", "", None)
 
 
 class Transpose(Function):
@@ -664,79 +473,17 @@ class Transpose(Function):
         return out
 
     def backward(self, grad):
-        # The inverse permutation is the argsort of the axes, written in plain Python:
-        # numpy's argsort of a short tuple costs more than the transpose itself.
+        # The inverse permutation is the argsort of the axes. speed: in plain Python, not numpy's
+        # argsort of a short tuple; see benchmarks/README.md.
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
         return (grad.transpose(inverse),)
-
-    def rule(self, argument, out, inputs):
-        if self.axes == tuple(range(len(self.axes) - 1, -1, -1)):
-            return Rule(f"(dL/d{out})ᵀ", "", None)
-        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
-        return Rule(f"dL/d{out} with its axes permuted by {inverse}", "", None)
-
-
-def _is_integer(index) -> bool:
-    """An int, a numpy integer or a 0-d integer array (not a bool: True indexes as a mask)."""
-    if isinstance(index, np.ndarray):
-        return index.ndim == 0 and index.dtype.kind in "iu"
-    return isinstance(index, (int, np.integer)) and not isinstance(index, bool)
-
-
-def _split_integers(index) -> tuple | None:
-    """PyTorch's reading of an index that mixes integers with index arrays, as two numpy indices.
-
-    numpy counts an integer as one more index array, and when index arrays are
-    separated by a slice, their axes go first: ``x[0, :, [1, 2]]`` of a (2, 3, 4)
-    x has shape (2, 3). PyTorch takes the integers first, as plain selections
-    (shape (3, 4) here), and only then the index arrays (shape (3, 2)). So: first
-    the integers, with every other position kept whole; then the rest. None if
-    the index has no integer or no index array, where the two rules agree.
-    """
-    if not isinstance(index, tuple) or not any(map(_is_integer, index)):
-        return None
-    if not any(isinstance(i, (list, np.ndarray)) and np.ndim(i) > 0 for i in index):
-        return None
-    integers, rest = [], []
-    for i in index:
-        if _is_integer(i):
-            integers.append(int(i))
-        elif i is None:  # a new axis: made by the first index, kept whole by the second
-            integers.append(None)
-            rest.append(slice(None))
-        elif i is Ellipsis or isinstance(i, slice):
-            integers.append(i if i is Ellipsis else slice(None))
-            rest.append(i)
-        else:  # an index array; a boolean one spans as many axes as it has dimensions
-            spans = np.ndim(i) if np.asarray(i).dtype == bool else 1
-            integers.extend([slice(None)] * spans)
-            rest.append(i)
-    return tuple(integers), tuple(rest)
-
-
-def _without_ellipsis(index, ndim: int):
-    """``index`` with its ``...`` written out as the slices it stands for (none, if it covers no axis).
-
-    PyTorch places index arrays as numpy does, except that an ``...`` covering no
-    axis does not keep them apart: ``x[:0, [0], ..., [0]]`` of a (1, 1, 1) x has
-    shape (0, 1) in PyTorch and (1, 0) in numpy, which reads the ``...`` as a slice.
-    With the slices written out, numpy's rule gives PyTorch's answer.
-    """
-    if index is Ellipsis:
-        index = (Ellipsis,)
-    if not isinstance(index, tuple) or not any(i is Ellipsis for i in index):
-        return index
-    used = sum(np.ndim(i) if isinstance(i, np.ndarray | list) and np.asarray(i).dtype == bool else 1
-               for i in index if i is not None and i is not Ellipsis)
-    at = next(position for position, i in enumerate(index) if i is Ellipsis)
-    return index[:at] + (slice(None),) * max(ndim - used, 0) + index[at + 1:]
 
 
 class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
     an element selected twice (integer-array indexing) receives the sum of both.
 
-    Integers mixed with index arrays are read as PyTorch reads them (``_split_integers``):
+    Integers mixed with index arrays are read as PyTorch reads them (``indexing.split_integers``):
     ``x[0, :, [1, 2]]`` is ``x[0][:, [1, 2]]``.
     """
 
@@ -748,8 +495,8 @@ class Index(Function):
 
     def forward(self, x):
         self.x_shape = np.shape(x)
-        self.index = _without_ellipsis(self.index, len(self.x_shape))
-        self.split = _split_integers(self.index)
+        self.index = without_ellipsis(self.index, len(self.x_shape))
+        self.split = split_integers(self.index)
         if self.split is not None:
             integers, rest = self.split
             return np.asarray(x[integers][rest])
@@ -763,9 +510,6 @@ class Index(Function):
         else:
             np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
         return (dx,)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"dL/d{out} put back where {inputs[0]}[…] took it from, 0 elsewhere", "", None)
 
 
 # ---------------------------------------------------------------- softmax family
@@ -787,7 +531,7 @@ class LogSoftmax(Function):
     def forward(self, x):
         shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)  # initial: an axis may be empty
         # An empty input is its own result: skipped, since an empty axis would give ln 0 (a warning).
-        # (The test, not np.errstate, which costs more than this whole method on iris-sized data.)
+        # speed: the test, not np.errstate; see benchmarks/README.md.
         if not shifted.size:
             self.out = shifted
         else:
@@ -796,9 +540,6 @@ class LogSoftmax(Function):
 
     def backward(self, grad):
         return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"δᵢⱼ − softmax({inputs[0]})ⱼ", "", _softmax_jacobian(np.exp(self.out), self.axis, log=True))
 
 
 class Softmax(Function):
@@ -819,9 +560,6 @@ class Softmax(Function):
     def backward(self, grad):
         out = self.out
         return (out * (grad - (grad * out).sum(axis=self.axis, keepdims=True)),)
-
-    def rule(self, argument, out, inputs):
-        return Rule(f"{out}ᵢ·(δᵢⱼ − {out}ⱼ)", "", _softmax_jacobian(self.out, self.axis, log=False))
 
 
 # ---------------------------------------------------------------- losses
@@ -886,18 +624,6 @@ class BinaryCrossEntropy(Function):
             grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
         return grad_x, grad_y
 
-    def rule(self, argument, out, inputs):
-        x, y, total = self.x, self.y, math.prod(self.losses_shape)
-        share = 1 / total if self.reduction == "mean" else 1
-        if argument == 0:
-            formula = f"({inputs[0]} − {inputs[1]}) / ({inputs[0]}·(1 − {inputs[0]}))"
-            numbers = _filled("({0} − {1}) / ({0} · (1 − {0}))", x, y)
-            value = share * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12))
-        else:
-            formula, numbers = f"ln(1 − {inputs[0]}) − ln {inputs[0]}", ""
-            value = share * (self.log_1mx - self.log_x)
-        return Rule(*_shared(formula, numbers, self.reduction, total), _spread(value, self.losses_shape))
-
 
 class BinaryCrossEntropyWithLogits(Function):
     """out = reduce((1 − y)·x + ln(1 + e⁻ˣ)), the BCE of σ(x) against y from the logit x.
@@ -934,15 +660,6 @@ class BinaryCrossEntropyWithLogits(Function):
         grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
         return grad_x, grad_y
 
-    def rule(self, argument, out, inputs):
-        x, y, total = self.x, self.y, math.prod(self.losses_shape)
-        share = 1 / total if self.reduction == "mean" else 1
-        if argument == 0:
-            formula, value = f"σ({inputs[0]}) − {inputs[1]}", np.exp(-np.logaddexp(0, -x)) - y
-        else:
-            formula, value = f"−{inputs[0]}", -x
-        return Rule(*_shared(formula, "", self.reduction, total), _spread(share * value, self.losses_shape))
-
 
 class NllLoss(Function):
     """out = reduce(−wᵢ · x[i, cᵢ]): the negative log-likelihood of each target class cᵢ.
@@ -953,15 +670,20 @@ class NllLoss(Function):
     (1 without weights); 'mean' divides by Σᵢ wᵢ over the samples kept.
 
     A sample whose target is ``ignore_index`` is left out, as in PyTorch: its
-    loss is 0 whatever its x holds (−∞ or NaN included: left out, not
+    loss is +0.0 whatever its x holds (−∞ or NaN included: left out, not
     multiplied by 0, which would give NaN), and it adds nothing to Σᵢ wᵢ.
 
-    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample.
+    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample
+    (+0.0, also under an infinite or NaN upstream gradient).
     Cross-entropy is this op applied to log_softmax(logits).
+
+    Class weights may sum to 0 (negative weights are allowed): 'mean' then divides
+    by 0, and gives ∓∞ (or NaN where 0/0), as PyTorch does; so does a 'mean' over
+    no kept sample (0/0 = NaN).
     """
 
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
-                 "total")
+                 "total", "kept")
     name = "nll_loss"
 
     def __init__(self, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -972,37 +694,41 @@ class NllLoss(Function):
         self.x_shape = x.shape
         kept = self.target != self.ignore_index
         every_kept = np.count_nonzero(kept) == kept.size  # the common case, which skips the masking below
+        self.kept = None if every_kept else kept
         target = self.target if every_kept else self.target * kept  # an ignored element picks class 0, weighs 0
         class_axis = min(1, x.ndim - 1)
         positions = np.indices(target.shape, sparse=True)  # every sample, and every position d₁, …
         self.index = positions[:class_axis] + (target,) + positions[class_axis:]
-        if every_kept and self.class_weight is None:  # every wᵢ is 1, and Σᵢ wᵢ the count (no arrays)
+        if every_kept and self.class_weight is None and kept.size:  # every wᵢ is 1, Σᵢ wᵢ the count: no arrays
             self.weights, self.total = x.dtype.type(1), x.dtype.type(kept.size)
-        else:
-            weights = kept if self.class_weight is None else kept * self.class_weight[target]
-            self.weights = weights.astype(x.dtype)
-            self.total = self.weights.sum()
-        if not self.total and self.reduction == "mean":  # every target ignored: 0/0, NaN as in PyTorch
-            return np.array(np.nan, dtype=x.dtype)
-        picked = x[self.index]
-        if not every_kept:  # an ignored sample's x never enters the loss (0 · NaN would be NaN)
-            picked = np.where(kept, picked, 0)
-        return _reduce(-picked * self.weights, self.reduction, self.total)
+            return self._loss(x[self.index], x.ndim)
+        weights = kept if self.class_weight is None else kept * self.class_weight[target]
+        self.weights = weights.astype(x.dtype)
+        self.total = self.weights.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):  # x = ±∞ at an ignored sample; Σ wᵢ = 0
+            return self._loss(x[self.index] * self.weights, x.ndim)
+
+    def _loss(self, products: np.ndarray, ndim: int) -> np.ndarray:
+        """The loss from each sample's wᵢ·x[i, cᵢ], PyTorch's way: −wᵢ·x[i, cᵢ] each ('none'), or
+        0 − Σᵢ wᵢ·x[i, cᵢ], divided by Σᵢ wᵢ for 'mean'. PyTorch sums from 0 also for one sample
+        (x of shape (C,)), so that a loss of 0 is +0.0, where −wᵢ·x[i, cᵢ] may be −0.0."""
+        if self.reduction == "none" and ndim > 1:
+            return self._masked(-products)
+        loss = 0 - self._masked(products).sum()
+        return loss / self.total if self.reduction == "mean" else loss
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=self.weights.dtype)
-        if self.total:
+        if self.kept is None and self.class_weight is None and self.total:  # every wᵢ is 1: nothing to mask
             dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
-        elif self.reduction == "mean":
-            # Σᵢ wᵢ = 0: each kept target's share −wᵢ·g/0 is 0/0 = NaN, as in PyTorch (its class
-            # weighs 0); an ignored target, and every other class, gets no gradient.
-            dx[self.index] = np.where(self.target != self.ignore_index, np.nan, 0)
+            return (dx,)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
+            dx[self.index] = self._masked(-self.weights * _share(grad, self.reduction, self.total))
         return (dx,)
 
-    def rule(self, argument, out, inputs):
-        formula = f"−w at each sample's target class of {inputs[0]}, 0 elsewhere"
-        grad = np.ones(self.target.shape if self.reduction == "none" else ())
-        return Rule(*_shared(formula, "", self.reduction, self.total), self.backward(grad)[0])
+    def _masked(self, picked: np.ndarray) -> np.ndarray:
+        """``picked`` (one number per sample), +0.0 at every ignored sample."""
+        return picked if self.kept is None else np.where(self.kept, picked, 0)
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each

@@ -13,7 +13,7 @@ import numpy as np
 
 
 def _float_format(values: np.ndarray, precision: int):
-    """The format function PyTorch's rules pick for these float values."""
+    """The format function PyTorch picks for these float values."""
     finite = np.abs(values[np.isfinite(values)])
     nonzero = finite[finite != 0]
     if nonzero.size == 0:
@@ -54,8 +54,8 @@ def format_array(array, prefix: str = "", precision: int = 4) -> str:
     rows of a matrix line up under the first one."""
     array = np.asarray(array)
     if array.ndim == 0 and array.dtype.kind == "f":
-        # One number has no columns to line up; skipping array2string makes this
-        # three times faster, which graphs of 10,000 scalar nodes notice.
+        # One number has no columns to line up. speed: no array2string, which graphs of 10,000
+        # scalar nodes notice; see benchmarks/README.md.
         return _float_format(array, precision)(array.item())
     shown = _summarized(array) if array.size > THRESHOLD else array
     flat = shown.reshape(-1)

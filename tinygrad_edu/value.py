@@ -18,217 +18,21 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
-from .autograd import is_grad_enabled
-from .grad_mode import _mode as _grad_mode  # read per operation: see apply
+from .arguments import check_axes, check_dim, check_flag, check_ints, grad_array, number_dtype
+from .dtypes import CATEGORY, as_array, forward_in_torch_dtype
+from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
-
-# What ``torch.tensor`` makes of Python data that carries no numpy dtype.
-_PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
-                  "b": np.dtype(np.bool_)}
-
-
-# PyTorch's dtype categories, by numpy's dtype kind: bool < integer < float.
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
-
-
-# ---------------------------------------------------------------- argument checks
-# Each names the function and the argument, and runs before anything is changed.
-
-def _is_int(value: Any) -> bool:
-    """An int or numpy integer, not a bool (which Python counts as an int)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_flag(function: str, name: str, flag: Any) -> None:
-    if not isinstance(flag, (bool, np.bool_)):
-        raise TypeError(f"{function}: {name} must be True or False, got {flag!r:.80}")
-
-
-def _check_dim(function: str, name: str, dim: Any, ndim: int | None = None) -> None:
-    """``dim`` an int, and if ``ndim`` is given, one of its axes (-ndim to ndim - 1; a 0-d Value has 0 and -1)."""
-    if not _is_int(dim):
-        raise TypeError(f"{function}: {name} must be an int, got {dim!r:.80}")
-    if ndim is not None and not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise ValueError(f"{function}: {name} = {dim} is out of range for a Value with {ndim} dimensions "
-                         f"(expected {-max(ndim, 1)} to {max(ndim, 1) - 1})")
-
-
-def _check_axes(function: str, axis: Any) -> None:
-    """A reduction's axis: None, an int, or a tuple (or list) of ints; ranges are checked by ops."""
-    if axis is None or _is_int(axis) or (isinstance(axis, (tuple, list)) and all(map(_is_int, axis))):
-        return
-    raise TypeError(f"{function}: axis (dim) must be None, an int or a tuple of ints, got {axis!r:.80}")
-
-
-def _check_ints(function: str, name: str, values: tuple) -> None:
-    if not all(map(_is_int, values)):
-        raise TypeError(f"{function}: {name} must be ints, got {values!r:.80}")
-
-
-def _number_dtype(function: str, dtype: Any) -> np.dtype:
-    """``dtype`` as a numpy dtype of bools, integers or floats (None is not accepted here)."""
-    if dtype is None:  # np.dtype(None) would quietly be float64
-        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got None")
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{function}: dtype must be a numpy dtype such as np.float32, got {dtype!r:.80}") from None
-    if dtype.kind not in "fiub":
-        raise TypeError(f"{function}: dtype must be a bool, integer or floating-point type, got {dtype}")
-    return dtype
-
-
-def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """Convert the constructor's ``data`` to a numpy array of a number dtype (a copy)."""
-    if isinstance(data, Value):
-        data = data.data
-    dtype = None if dtype is None else _number_dtype("Value", dtype)
-    try:
-        array = np.array(data)
-        # Cast only numbers: np.array("1.0", dtype=float) would parse the string.
-        if dtype is not None and array.dtype.kind in "fiub":
-            array = array.astype(dtype, copy=False)
-    except (ValueError, TypeError) as error:
-        raise TypeError(f"Value: cannot make numbers of {type(data).__name__} data {data!r:.80}: {error}") from None
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"Value: data must be numbers (bool, int or float), got {type(data).__name__} "
-                        f"with numpy dtype {array.dtype}: {data!r:.80}")
-    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-        array = array.astype(_PYTHON_DTYPES[array.dtype.kind], copy=False)
-    native = np.dtype(array.dtype.type)  # numpy's own dtype object, in the machine's byte order
-    if array.dtype is not native:
-        # An unpickled array (sent by multiprocessing, say) carries an equal copy of its dtype,
-        # and ufuncs pass it on; ``_forward`` tests dtypes by identity and took its slow path
-        # where the copy met numpy's own (an iris step's loss: 3 µs, benchmarks/README.md).
-        array = array.view(native) if array.dtype == native else array.astype(native)
-    return array
-
-
-def _grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
-    """A gradient given by the user, as a new array of ``dtype``: it must be numbers."""
-    array = np.asarray(grad.data if isinstance(grad, Value) else grad)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{function}: grad must be numbers (a Value, an array or a number), "
-                        f"got {type(grad).__name__} {grad!r:.80}")
-    return np.array(array, dtype=dtype)
-
-
-def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
-    """A Value around ``data``, made by ``op``; with ``op`` None, a leaf that does not
-    require grad (a constant, a comparison, ``detach()``). ``data`` is already numbers,
-    so ``Value.__init__``'s conversion and checks are skipped."""
-    out = Value.__new__(Value)
-    out.data = data if type(data) is np.ndarray else np.asarray(data)
-    out._grad = None
-    out._op = op
-    out._requires_grad = op is not None
-    out._version = 0
-    out.name = None
-    return out
-
-
-def _lift(other: Any, like: Value) -> Value:
-    """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
-    a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
-    ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
-    if isinstance(other, Value):
-        return other
-    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
-        kind = like.data.dtype.kind
-        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
-            return _new_value(np.asarray(other, dtype=like.data.dtype))
-    return Value(other)
-
-
-def _torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.dtype:
-    """The dtype PyTorch gives ``op``'s result, by its type promotion.
-
-    The highest category among the inputs (bool < integer < float) wins. Within
-    it, the inputs with dimensions decide, and 0-d ones only if no input with
-    dimensions is of that category: float32 · float64-0-d is float32, int32 ·
-    int64-0-d int32 (numpy makes both the wider type). An operation that gives
-    floats from integers (``/``, exp, mean, ...) gives float32, PyTorch's
-    default dtype, and a sum of integers or bools is int64.
-    """
-    top = max(_CATEGORY[array.dtype.kind] for array in arrays)
-    tier = ([array.dtype for array in arrays if array.ndim and _CATEGORY[array.dtype.kind] == top]
-            or [array.dtype for array in arrays if _CATEGORY[array.dtype.kind] == top])
-    dtype = np.result_type(*tier)
-    if data.dtype.kind == "f" and dtype.kind != "f":
-        return np.dtype(np.float32)
-    if type(op) is ops.Sum and dtype.kind != "f":
-        return np.dtype(np.int64)
-    return dtype
-
-
-def _forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
-    """Redo ``op.forward`` in the dtype PyTorch would compute in, where numpy's differs:
-    the inputs converted to it, so that the arithmetic is PyTorch's too."""
-    dtype = _torch_dtype(op, arrays, data)
-    if data.dtype == dtype:
-        return data
-    return op.forward(*[array if array.dtype == dtype else array.astype(dtype) for array in arrays])
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
-    """Run ``op`` forward on the inputs' data and, if any input requires grad
-    (and grad is enabled), record ``op`` as the output's creator."""
+    """Run ``op`` forward on the inputs' data and, if any input requires grad (and grad mode
+    is on), record ``op`` in the graph as the output's creator (recording.py)."""
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not _grad_mode.enabled:  # is_grad_enabled(), without the call
+    if True not in needs_input_grad or not is_grad_enabled():
         return _new_value(data)
-    # ``op.parents = inputs``, written straight into the property's two slots: the setter's
-    # call and checks cost 4% of a scalar operation, and apply's inputs are one or two Values.
-    op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
-    op.needs_input_grad = needs_input_grad
-    if op.saved:  # only what backward reads is checked (autograd.check_versions)
-        op.versions = inputs[0]._version << 64 | inputs[-1]._version  # a pair in one int: ops.Function.versions
+    op.record(inputs, needs_input_grad)
     return _new_value(data, op)
-
-
-def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
-    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it.
-
-    This runs once per operation, so it is written for speed. The plain version is::
-
-        arrays = [value.data for value in inputs]
-        data = op.forward(*arrays)
-        if type(op) is not ops.Cast:
-            data = op.forward(*<the arrays converted to PyTorch's dtype>) if it differs
-
-    What the tuned version buys, on a network of scalar Values (benchmarks/scalar.py;
-    figures and method in benchmarks/README.md):
-
-    * a 0-d array goes to ``forward`` as its numpy scalar (``array[()]``): numpy's
-      scalar arithmetic is about five times faster than its ufuncs on 0-d arrays and
-      gives the same number (0.65 s → 0.40 s a step with the garbage collector off);
-    * PyTorch's dtype is looked for only when the result's dtype is not its first
-      input's (comparing types first: a numpy scalar's type is its dtype), and never
-      for one floating input, whose dtype PyTorch keeps (a full reduction gives a numpy
-      scalar: looking cost 3 µs of an iris step's loss); list comprehensions stand
-      where generators would be slower.
-
-    PyTorch's dtype is ``_torch_dtype``'s: where it differs from numpy's, the inputs
-    are converted to it and ``forward`` runs a second time.
-    """
-    arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
-    try:
-        data = op.forward(*arrays)
-        first = arrays[0]
-        if type(data) is not type(first) or (type(data) is np.ndarray and data.dtype is not first.dtype):
-            # Cast's dtype is its argument; one floating input's is PyTorch's for the result.
-            if type(op) is not ops.Cast and not (len(arrays) == 1 and first.dtype.kind == "f"
-                                                 and getattr(data, "dtype", None) is first.dtype):
-                data = _forward_in_torch_dtype(op, arrays, data)
-    except ValueError as error:
-        shapes = " and ".join(str(value.shape) for value in inputs)
-        raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
-    return data
-
-
-def _axis(axis, dim):
-    """Reductions take numpy's ``axis`` or PyTorch's ``dim``."""
-    return dim if axis is None else axis
 
 
 class Value:
@@ -245,10 +49,10 @@ class Value:
     __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        _check_flag("Value", "requires_grad", requires_grad)
+        check_flag("Value", "requires_grad", requires_grad)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Value: name must be a str or None, got {name!r:.80}")
-        self.data = _as_array(data, dtype)
+        self.data = as_array(data.data if isinstance(data, Value) else data, dtype)
         self._grad = None
         self._op = None
         self._requires_grad = False
@@ -264,7 +68,7 @@ class Value:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        _check_flag("Value", "requires_grad", flag)
+        check_flag("Value", "requires_grad", flag)
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"Value: only floating-point Values can require grad, this one is {self.data.dtype}")
         if self._op is not None and not flag:
@@ -286,18 +90,27 @@ class Value:
         if grad is None:
             self._grad = None
             return
-        grad = _grad_array("Value.grad", grad, self.data.dtype)
+        grad = grad_array("Value.grad", grad.data if isinstance(grad, Value) else grad, self.data.dtype)
         if grad.shape != self.data.shape:
             raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
         self._grad = grad
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
-        # A fresh array of our own dtype: ``grad`` may be shared with another input
-        # (add passes the same array to both) or be a read-only broadcast view.
+        """A leaf's share of backward: add dL/d(this Value) to ``.grad``, in this Value's dtype, so
+        that two ``backward()`` calls give twice the gradient, as in PyTorch."""
+        # A fresh array: ``grad`` may be shared with another input (add passes the same array
+        # to both) or be a read-only broadcast view.
         if self._grad is None:
             self._grad = np.array(grad, dtype=self.data.dtype)
         else:
-            self._grad = (self._grad + grad).astype(self.data.dtype, copy=False)
+            self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
+
+    def _keep_grad(self, grad: np.ndarray) -> np.ndarray:
+        """A non-leaf's share of backward: dL/d(this Value) in this Value's dtype, kept as ``.grad``
+        for display (each ``backward()`` computes it anew) and returned for its operation's backward."""
+        grad = grad.astype(self.data.dtype, copy=False)  # float32 · float64 sends float64 back
+        self._grad = np.asarray(grad)  # an array, also where a 0-d operation computed a numpy scalar
+        return grad
 
     @property
     def shape(self) -> tuple:
@@ -345,27 +158,13 @@ class Value:
     # ------------------------------------------------------------ autodiff
 
     def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
-        """Compute the gradient of this Value with respect to every leaf that requires grad.
+        """Compute dL/d(leaf) into ``.grad`` for every leaf that requires grad, L being this Value.
 
-        ``grad`` is dL/d(self); it may be left out for a single-element Value
-        (then it is 1). The graph is kept, so backward may be called again
-        (``retain_graph`` is accepted for PyTorch compatibility).
+        ``grad`` is dL/d(self); it may be left out for a single-element Value (then it is 1).
+        The graph is kept, so backward may run again (``retain_graph`` is accepted for PyTorch
+        compatibility).
         """
-        if retain_graph is not None:
-            _check_flag("backward", "retain_graph", retain_graph)
-        if not self._requires_grad:
-            raise RuntimeError("backward: this Value does not require grad and has no operation "
-                               "that does; set requires_grad=True on an input (and compute outside no_grad)")
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(f"backward: a gradient can be created implicitly only for a single-element "
-                                   f"Value; this one has shape {self.shape}, so pass grad=")
-            # dL/dL = 1 in this Value's shape and dtype (a fifth of np.ones's cost, which is Python-level)
-            grad = np.array(1, dtype=self.data.dtype).reshape(self.shape)
-        else:
-            grad = _grad_array("backward", grad, self.data.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {self.shape}")
+        grad = _initial_grad(self, grad, retain_graph)
         # Looked up at call time, not imported by name: course mode (tinygrad_edu.course) plugs a
         # student's backward in for one check run by swapping ``autograd.backward``.
         autograd.backward(self, grad)
@@ -392,7 +191,7 @@ class Value:
         """``self symbol other`` (``+=``, ``-=``, ``*=``, ``/=``, ``**=``): the result written into
         ``self.data`` (the same array), as PyTorch's ``add_``.
 
-        PyTorch's rules: outside ``no_grad``, a leaf that requires grad refuses
+        As in PyTorch: outside ``no_grad``, a leaf that requires grad refuses
         (its old value is what its gradient is for); inside, the change is
         allowed, and ``self`` stays the same object with its flag and its grad.
         Unlike PyTorch, a non-leaf in a graph also refuses outside ``no_grad``
@@ -417,7 +216,7 @@ class Value:
         if result.shape != self.shape:
             raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
                              f"{self.shape}; an in-place operation cannot change the shape")
-        if _CATEGORY[result.dtype.kind] > _CATEGORY[self.dtype.kind]:
+        if CATEGORY[result.dtype.kind] > CATEGORY[self.dtype.kind]:
             raise TypeError(f"{symbol}: the result's dtype {result.dtype} cannot be cast to this Value's dtype "
                             f"{self.dtype}; write x = x {symbol[:-1]} y for a new Value")
         np.copyto(self.data, result, casting="unsafe")
@@ -478,55 +277,55 @@ class Value:
 
     def sum(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
-        _check_axes("sum", axis)
-        _check_flag("sum", "keepdims", keepdims)
+        check_axes("sum", axis)
+        check_flag("sum", "keepdims", keepdims)
         return apply(ops.Sum(axis, keepdims), self)
 
     def mean(self, axis=None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
-        _check_axes("mean", axis)
-        _check_flag("mean", "keepdims", keepdims)
+        check_axes("mean", axis)
+        check_flag("mean", "keepdims", keepdims)
         return apply(ops.Mean(axis, keepdims), self)
 
     def max(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         axis = _axis(axis, dim)
         if axis is not None:
-            _check_dim("max", "axis", axis, self.ndim)
-        _check_flag("max", "keepdims", keepdims)
+            check_dim("max", "axis", axis, self.ndim)
+        check_flag("max", "keepdims", keepdims)
         return apply(ops.Max(axis if self.ndim else None, keepdims), self)  # a 0-d Value's axis is all of it
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim=None) -> Value:
         """Index of the largest element (no gradient: an index is not differentiable)."""
         axis = _axis(axis, dim)
         if axis is not None:
-            _check_dim("argmax", "axis", axis, self.ndim)
-        _check_flag("argmax", "keepdims", keepdims)
+            check_dim("argmax", "axis", axis, self.ndim)
+        check_flag("argmax", "keepdims", keepdims)
         if self.data.size == 0:
             raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
         return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
         axis = _axis(None if dim is not None else axis, dim)
-        _check_dim("log_softmax", "axis", axis, self.ndim)
+        check_dim("log_softmax", "axis", axis, self.ndim)
         return apply(ops.LogSoftmax(axis), self)
 
     def softmax(self, axis: int = -1, *, dim=None) -> Value:
         axis = _axis(None if dim is not None else axis, dim)
-        _check_dim("softmax", "axis", axis, self.ndim)
+        check_dim("softmax", "axis", axis, self.ndim)
         return apply(ops.Softmax(axis), self)
 
     def reshape(self, *shape) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        _check_ints("reshape", "shape", shape)
+        check_ints("reshape", "shape", shape)
         return apply(ops.Reshape(shape), self)
 
     def transpose(self, dim0: int | None = None, dim1: int | None = None) -> Value:
         """``transpose(dim0, dim1)`` swaps two axes, as in PyTorch; ``transpose()`` reverses them all."""
         if dim0 is None and dim1 is None:
             return apply(ops.Transpose(None), self)
-        _check_dim("transpose", "dim0", dim0, self.ndim)
-        _check_dim("transpose", "dim1", dim1, self.ndim)
+        check_dim("transpose", "dim0", dim0, self.ndim)
+        check_dim("transpose", "dim1", dim1, self.ndim)
         if self.ndim == 0:  # a 0-d Value's one axis, 0 or -1, swapped with itself
             return apply(ops.Transpose(None), self)
         axes = list(range(self.ndim))
@@ -536,7 +335,7 @@ class Value:
     def permute(self, *axes) -> Value:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        _check_ints("permute", "dims", axes)
+        check_ints("permute", "dims", axes)
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or not all(
                 -self.ndim <= a < self.ndim for a in axes):
             raise ValueError(f"permute: dims must order the {self.ndim} axes of a Value of shape {self.shape}, "
@@ -550,7 +349,7 @@ class Value:
     def to(self, dtype: Any) -> Value:
         """This Value in another dtype (a copy even for the same dtype). Differentiable
         to a floating dtype; an integer or bool result has no gradient, as in PyTorch."""
-        dtype = _number_dtype("to", dtype)
+        dtype = number_dtype("to", dtype)
         if dtype.kind != "f":
             return _new_value(self.data.astype(dtype))
         return apply(ops.Cast(dtype), self)
@@ -582,3 +381,82 @@ class Value:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Value:
     """A new leaf Value, as ``torch.tensor``: Python floats become float32, ints int64."""
     return Value(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# ---------------------------------------------------------------- making Values
+
+def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
+    """A Value around ``data``, made by ``op``; with ``op`` None, a leaf that does not
+    require grad (a constant, a comparison, ``detach()``). ``data`` is already numbers,
+    so ``Value.__init__``'s conversion and checks are skipped."""
+    out = Value.__new__(Value)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out._grad = None
+    out._op = op
+    out._requires_grad = op is not None
+    out._version = 0
+    out.name = None
+    return out
+
+
+def _lift(other: Any, like: Value) -> Value:
+    """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
+    a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
+    ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
+            return _new_value(np.asarray(other, dtype=like.data.dtype))
+    return Value(other)
+
+
+def _initial_grad(root: Value, grad: Any, retain_graph: bool | None) -> np.ndarray:
+    """``backward``'s arguments, checked: dL/d(root) as an array of root's shape and dtype (1 if left out)."""
+    if retain_graph is not None:
+        check_flag("backward", "retain_graph", retain_graph)
+    if not root._requires_grad:
+        raise RuntimeError("backward: this Value does not require grad and has no operation "
+                           "that does; set requires_grad=True on an input (and compute outside no_grad)")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"backward: a gradient can be created implicitly only for a single-element "
+                               f"Value; this one has shape {root.shape}, so pass grad=")
+        # dL/dL = 1 in the root's shape and dtype. speed: not np.ones, which is Python-level.
+        return np.array(1, dtype=root.data.dtype).reshape(root.shape)
+    grad = grad_array("backward", grad.data if isinstance(grad, Value) else grad, root.data.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {root.shape}")
+    return grad
+
+
+def _axis(axis, dim):
+    """Reductions take numpy's ``axis`` or PyTorch's ``dim``."""
+    return dim if axis is None else axis
+
+
+def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
+    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it. Plainly::
+
+        arrays = [value.data for value in inputs]
+        data = op.forward(*arrays)  # a ValueError names the operation and the inputs' shapes
+        if type(op) is not ops.Cast:  # Cast's dtype is its argument
+            data = forward_in_torch_dtype(op, arrays, data)
+
+    speed: a 0-d array goes to ``forward`` as its numpy scalar (the same number, computed faster),
+    and PyTorch's dtype is looked up only where it may differ from numpy's; see benchmarks/README.md.
+    """
+    arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
+    try:
+        data = op.forward(*arrays)
+        first = arrays[0]
+        if type(data) is not type(first) or (type(data) is np.ndarray and data.dtype is not first.dtype):
+            # Cast's dtype is its argument; one floating input's is PyTorch's for the result.
+            if type(op) is not ops.Cast and not (len(arrays) == 1 and first.dtype.kind == "f"
+                                                 and getattr(data, "dtype", None) is first.dtype):
+                data = forward_in_torch_dtype(op, arrays, data)
+    except ValueError as error:
+        shapes = " and ".join(str(value.shape) for value in inputs)
+        raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
+    return data

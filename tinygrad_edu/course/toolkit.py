@@ -21,17 +21,17 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
+from ..finite_differences import within_tolerance
 from ..lecture.expected import EXPECTED
 from ..lecture.tour import compare, shown
 from ..viz import trace
 from .examples import text
 from .runner import StudentRaised
 
-__all__ = ["Lazy", "Mismatch", "StudentError", "expect_close", "expect_shape", "first_wrong_step", "numeric_gradients",
+__all__ = ["Lazy", "Mismatch", "StudentError", "expect_close", "expect_shape", "first_wrong_step",
            "search", "text"]
 
-# PyTorch gradcheck's step and tolerances, and the reference's.
-FD_EPS, FD_ATOL, FD_RTOL = 1e-6, 1e-5, 1e-3
+# The reference's tolerances; finite differences use finite_differences.py's (PyTorch gradcheck's).
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-6, 1e-12
 
 
@@ -145,8 +145,9 @@ def _first_failure(error: BaseException) -> BaseException:
 # ---------------------------------------------------------------- comparisons
 
 def close(expected: Any, got: Any, rtol: float, atol: float) -> bool:
+    """Same shape, and |got − expected| ≤ atol + rtol·|expected| everywhere (NaN fails)."""
     expected, got = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
-    return expected.shape == got.shape and bool(np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)))
+    return expected.shape == got.shape and bool(np.all(within_tolerance(got, expected, atol, rtol)))
 
 
 def expect_shape(what: str, example: Any, expected: Any, got: Any, hint: str = "") -> None:
@@ -170,23 +171,6 @@ def expect_close(what: str, example: Any, expected: Any, got: Any, rtol: float =
     expect_shape(what, example, expected, got, hint)
     if not close(expected, got, rtol, atol):
         raise Mismatch(what, example, expected, got, more, label)
-
-
-def numeric_gradients(loss: Callable[[list[np.ndarray]], float], arrays: list[np.ndarray]) -> list[np.ndarray]:
-    """Central differences (f(x + ε) − f(x − ε)) / 2ε of a scalar function, for every element of every array."""
-    gradients = []
-    for array in arrays:
-        flat, gradient = array.reshape(-1), np.zeros(array.size)
-        for j in range(array.size):
-            original = flat[j]
-            flat[j] = original + FD_EPS
-            plus = loss(arrays)
-            flat[j] = original - FD_EPS
-            minus = loss(arrays)
-            flat[j] = original
-            gradient[j] = (plus - minus) / (2 * FD_EPS)
-        gradients.append(gradient.reshape(array.shape))
-    return gradients
 
 
 # ---------------------------------------------------------------- where a backward goes wrong

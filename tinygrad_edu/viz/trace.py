@@ -24,6 +24,7 @@ from .. import ops
 from ..autograd import backward_steps, node_ids
 from ..printing import format_array
 from ..value import Value
+from .formulas import Formula, formula_of
 
 # How upstream and local combine into product, per kind of operation (str.format templates).
 ELEMENTWISE = "{upstream} · {local}"
@@ -124,10 +125,14 @@ def trace_backward(root: Value, grad: np.ndarray | None = None) -> list[TraceSte
     The steps come from backward's own walk, so gradients reaching a node along
     several edges are summed exactly as backward sums them; no ``.grad`` is changed.
     """
-    if grad is None:
-        grad = np.ones(root.shape, dtype=root.dtype)
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a tinygrad_edu Value (the output whose backward to "
+                        f"trace, such as the loss), got {type(root).__name__}")
+    grad = np.ones(root.shape, dtype=root.dtype) if grad is None else np.asarray(grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"trace_backward: grad must have root's shape {root.shape}, got {grad.shape}")
     ids, sums, edges = node_ids(root), PathSums(), []
-    for output, upstream, products in backward_steps(root, np.asarray(grad, dtype=root.dtype), sums):
+    for output, upstream, products in backward_steps(root, grad, sums):
         if products is None:  # a leaf: nothing to pass on
             continue
         needed = output._op.needs_input_grad
@@ -148,9 +153,20 @@ def trace_step(ids: dict, output: Value, upstream: np.ndarray, argument: int, no
                      np.asarray(so_far))
 
 
+# What a picture, a page or a terminal must not get raw: controls (NUL, newline, …), the line and
+# paragraph separators, lone surrogates (no UTF-8 has them) and U+FFFE/U+FFFF (not allowed in XML,
+# so not in an SVG).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def shown(text: str) -> str:
+    """``text`` with each unprintable character as its Python escape: a NUL as ``\\x00``."""
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def label(value: Value, value_id: str) -> str:
-    """What the graph calls a Value: its name, or its node id when it has none."""
-    return value.name or value_id
+    """What the graph calls a Value: its name (``shown``), or its node id when it has none."""
+    return shown(value.name) if value.name else value_id
 
 
 def symbol(value: Value, value_id: str) -> str:
@@ -174,12 +190,12 @@ def local_symbol(step: TraceStep) -> str:
     return f"∂{symbol(step.output, step.output_id)}/∂{symbol(step.node, step.node_id)}"
 
 
-def local_rule(step: TraceStep) -> ops.Rule | None:
-    """The operation's own rule for this edge (``Function.rule``), in the Values' names; None
-    for an operation that states none, such as a learner's own."""
+def local_formula(step: TraceStep) -> Formula | None:
+    """The local derivative of this edge as a formula in the Values' names (``formulas.py``);
+    None for an operation the table does not know, such as a learner's own."""
     parents = step.grad_fn.parents
     names = tuple(symbol(parent, parent_id) for parent, parent_id in zip(parents, step.input_ids, strict=True))
-    return step.grad_fn.rule(step.argument, symbol(step.output, step.output_id), names)
+    return formula_of(step.grad_fn, step.argument, symbol(step.output, step.output_id), names)
 
 
 def starts(step: TraceStep, root_id: str) -> bool:
@@ -195,9 +211,9 @@ def numbers(array: np.ndarray, precision: int) -> str:
 def product_formula(step: TraceStep, root_id: str) -> str:
     """dL/d(node) in symbols: upstream and local combined by the step's rule, the re-layout
     written as one (``(dL/d0.weightᵀ)ᵀ``), or at the root the local derivative alone."""
-    rule = local_rule(step)
-    if rule is not None and rule.value is None:
-        return rule.formula
+    formula = local_formula(step)
+    if formula is not None and formula.value is None:
+        return formula.formula
     if starts(step, root_id) and step.rule == ELEMENTWISE:
         return local_symbol(step)  # dL/dL = 1: no tautology dL/dŷ = dL/dL · dL/dŷ
     return step.rule.format(upstream=gradient_symbol(step.output, step.output_id), local=local_symbol(step))

@@ -1,6 +1,6 @@
-"""Every operation states its local rule (``Function.rule``), and the rule's numbers are the local
-derivative the trace computes; the backward page's panel prints it. An operation without a rule
-(a learner's own) shows its numbers only."""
+"""Every operation has its local derivative's formula (``viz.formulas``), and the formula's numbers are
+the local derivative the trace computes; the backward page's panel prints it. An operation without a
+formula (a learner's own) shows its numbers only."""
 
 import re
 
@@ -10,8 +10,9 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import ops
 from tinygrad_edu.value import apply
+from tinygrad_edu.viz.formulas import FORMULAS, Formula
 from tinygrad_edu.viz.page import PANEL_ELEMENTS, backward_walk, write_backward_page
-from tinygrad_edu.viz.trace import local_rule, trace_backward
+from tinygrad_edu.viz.trace import local_formula, trace_backward
 
 RNG = np.random.default_rng(16)
 
@@ -63,21 +64,22 @@ def loss_of(op_class):
     return loss
 
 
-def rule_disagreements(steps) -> list[str]:
-    """The steps whose rule's value is not the trace's local derivative (a re-layout, with no value,
+def formula_disagreements(steps) -> list[str]:
+    """The steps whose formula's value is not the trace's local derivative (a re-layout, with no value,
     must hold the upstream's numbers); the checker the tests below run on every op."""
     wrong = []
     for step in steps:
-        rule = local_rule(step)
-        if rule is None:
-            wrong.append(f"{step.op}: no rule")
-        elif rule.value is None:
+        formula = local_formula(step)
+        if formula is None:
+            wrong.append(f"{step.op}: no formula")
+        elif formula.value is None:
             if not isinstance(step.grad_fn, ops.Index) and not np.array_equal(
                     np.sort(step.product, axis=None), np.sort(step.upstream, axis=None)):
                 wrong.append(f"{step.op}: a re-layout changed the numbers")
-        elif not np.allclose(np.broadcast_to(rule.value, step.local_derivative.shape), step.local_derivative,
+        elif not np.allclose(np.broadcast_to(formula.value, step.local_derivative.shape), step.local_derivative,
                              rtol=1e-6, atol=1e-12):
-            wrong.append(f"{step.op} (input {step.argument}): rule {rule.value} != local {step.local_derivative}")
+            wrong.append(f"{step.op} (input {step.argument}): formula {formula.value} != local "
+                         f"{step.local_derivative}")
     return wrong
 
 
@@ -85,32 +87,39 @@ def numbers_in(text: str) -> np.ndarray:
     return np.array([float(n) for n in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?", text)])
 
 
-def test_every_op_in_OPS_states_its_rule_and_has_an_example_here():
-    assert [cls.__name__ for cls in ops.OPS if "rule" not in vars(cls)] == []
+def test_every_op_in_OPS_has_its_formula_and_an_example_here():
+    assert [cls.__name__ for cls in ops.OPS if cls not in FORMULAS] == []
     assert [cls.__name__ for cls in ops.OPS if cls not in EXAMPLES] == []
 
 
-def test_a_function_without_a_rule_says_so():
-    assert ops.Function.rule(ops.Sigmoid(), 0, "out", ("x",)) is None
+def test_the_formula_table_holds_only_the_derivatives_of_OPS():
+    assert set(FORMULAS) == set(ops.OPS)
+
+
+def test_an_op_of_a_learners_own_has_no_formula_and_a_subclass_finds_its_bases():
+    x = leaf(3, name="x")
+    assert local_formula(trace_backward(apply(Cube(), x).sum())[-1]) is None
+    student = [step for step in trace_backward(apply(StudentSigmoid(), x).sum()) if step.op == "sigmoid"]
+    assert local_formula(student[0]).formula == "v1·(1 − v1)"
 
 
 @pytest.mark.parametrize("op_class", ops.OPS, ids=lambda cls: cls.__name__)
-def test_the_rules_numbers_are_the_local_derivative_the_trace_computes(op_class):
+def test_the_formulas_numbers_are_the_local_derivative_the_trace_computes(op_class):
     steps = [step for step in trace_backward(loss_of(op_class)) if type(step.grad_fn) is op_class]
     assert steps, "the example must reach the op"
-    assert rule_disagreements(steps) == []
+    assert formula_disagreements(steps) == []
 
 
 @pytest.mark.parametrize("op_class", ops.OPS, ids=lambda cls: cls.__name__)
-def test_the_panel_holds_the_rule_and_prints_its_numbers(op_class):
+def test_the_panel_holds_the_formula_and_prints_its_numbers(op_class):
     steps = trace_backward(loss_of(op_class))
     for step, shown in zip(steps, backward_walk(steps), strict=True):
         if type(step.grad_fn) is not op_class:
             continue
-        rule, text = local_rule(step), "\n".join(shown["lines"])
-        assert rule.formula in text
+        formula, text = local_formula(step), "\n".join(shown["lines"])
+        assert formula.formula in text
         local = shown["lines"][2]
-        if rule.value is None:
+        if formula.value is None:
             assert local.startswith("re-layout")
         elif step.local_derivative.size <= PANEL_ELEMENTS:  # printed whole: the numbers after the last "="
             np.testing.assert_allclose(numbers_in(local.rsplit(" = ", 1)[1]), step.local_derivative.reshape(-1),
@@ -118,16 +127,19 @@ def test_the_panel_holds_the_rule_and_prints_its_numbers(op_class):
 
 
 class WrongSigmoid(ops.Sigmoid):
-    """A rule that forgets the (1 − out) factor: the checker must catch it."""
+    """Sigmoid, with a formula (registered in the test below) that forgets the (1 − out) factor."""
 
     __slots__ = ()
 
-    def rule(self, argument, out, inputs):
-        return ops.Rule(out, "", np.asarray(self.out))
+
+class StudentSigmoid(ops.Sigmoid):
+    """A student's subclass, as the course's workspaces write them: it finds Sigmoid's formula."""
+
+    __slots__ = ()
 
 
 class Cube(ops.Function):
-    """A learner's own operation, with no rule: out = x³, dout/dx = 3x²."""
+    """A learner's own operation, with no formula: out = x³, dout/dx = 3x²."""
 
     __slots__ = ("x",)
     name = "cube"
@@ -140,12 +152,13 @@ class Cube(ops.Function):
         return (grad * 3 * self.x ** 2,)
 
 
-def test_the_checker_rejects_a_wrong_rule():
+def test_the_checker_rejects_a_wrong_formula(monkeypatch):
+    monkeypatch.setitem(FORMULAS, WrongSigmoid, lambda op, argument, out, inputs: Formula(out, "", np.asarray(op.out)))
     loss = apply(WrongSigmoid(), leaf(3, name="z")).sum()
-    assert len(rule_disagreements(trace_backward(loss))) == 1
+    assert len(formula_disagreements(trace_backward(loss))) == 1
 
 
-def test_an_op_without_a_rule_shows_its_numbers_only(tmp_path):
+def test_an_op_without_a_formula_shows_its_numbers_only(tmp_path):
     x = leaf(2, name="x")
     loss = apply(Cube(), x).sum()
     steps = trace_backward(loss)
