@@ -152,3 +152,11 @@ def test_nan_and_infinite_numbers_still_give_json_that_parses(tmp_path):
 
     walks = json.loads(data, parse_constant=refuse)  # what a browser's JSON.parse accepts
     assert walks["forward"][0]["data"] == [1.0, "NaN", "Infinity"]
+
+
+def test_a_name_that_is_not_a_string_is_drawn_as_its_text():
+    x = tg.tensor(1.0, requires_grad=True)
+    x.name = 5  # the engine accepts any name
+    assert drawn_names(tg.draw_graph(x * 2).pipe(format="svg"))[0] == "5"
+    assert tg.trace_backward(x * 2)[0].to_dict()["node_name"] == 5
+

@@ -181,6 +181,11 @@ def _read_archive(file, file_size: int) -> OrderedDict:
         names = [member.filename for member in members]
         if not members or members[0].header_offset != 0:  # e.g. another archive's end glued on after ours
             raise ValueError("its zip directory does not describe the archive it ends")
+        # zipfile reads the directory by its size in bytes: a damaged entry (a comment's length) can end
+        # the reading early, silently. The end record's count of entries, and no comments, tell.
+        counted = zipfile._EndRecData(file)[zipfile._ECD_ENTRIES_TOTAL]
+        if counted != len(members) or any(member.comment for member in members):
+            raise ValueError(f"its zip directory lists {len(members)} entries, its end record {counted}")
         if len(set(names)) != len(names):
             raise ValueError(f"its members' names repeat: {names}")
         if MANIFEST not in names and archive.comment != MARKER:  # saved before the manifest, or by numpy

@@ -166,7 +166,7 @@ def shown(text: str) -> str:
 
 def label(value: Value, value_id: str) -> str:
     """What the graph calls a Value: its name (``shown``), or its node id when it has none."""
-    return shown(value.name) if value.name else value_id
+    return shown(str(value.name)) if value.name else value_id
 
 
 def symbol(value: Value, value_id: str) -> str:
