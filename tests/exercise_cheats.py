@@ -70,7 +70,7 @@ CHEATS: list[Cheat] = [
     Cheat("1.4", P1, "Exp.backward recovers the reference from the garbage collector",
           "found = [f for f in __import__('gc').get_objects() if getattr(f, '__qualname__', '') == 'Exp.backward'\n"
           "         and getattr(f, '__module__', '') == 'tinygrad_edu.ops']\nreturn found[0](self, grad)",
-          message="IndexError"),
+          message="gc.get_objects is not allowed"),
     Cheat("1.5", P1, "Log.backward reloads ops.py for a fresh reference",
           "return __import__('importlib').reload(ops).Log.backward(self, grad)", message="is not allowed"),
     Cheat("1.7", P1, "Tanh.backward executes the solutions in the templates",
@@ -132,9 +132,11 @@ CHEATS: list[Cheat] = [
         "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\nimport builtins\n"
         "builtins.all = lambda *a: True"), status="failed"),
     Cheat("1.6", P1, "deleting and writing files outside the workspace, and a wrong sigmoid'", WRONG_SIGMOID,
-          prelude=("import os, shutil, subprocess\nfor act in (lambda: os.remove(os.path.expanduser('~/.bashrc')),\n"
-                   "            lambda: shutil.rmtree('/tmp'), lambda: open('/tmp/owned.txt', 'w'),\n"
-                   "            lambda: subprocess.run(['rm', '-rf', '/tmp/x'])):\n"
+          # paths that do not exist: were a protection to fail, nothing real would be lost
+          prelude=("import os, shutil, subprocess\nfor act in (lambda: os.remove('/tmp/tinygrad_edu_none/a'),\n"
+                   "            lambda: shutil.rmtree('/tmp/tinygrad_edu_none'),\n"
+                   "            lambda: open('/tmp/tinygrad_edu_none.txt', 'w'),\n"
+                   "            lambda: subprocess.run(['rm', '-rf', '/tmp/tinygrad_edu_none'])):\n"
                    "    try:\n        act()\n    except Exception:\n        pass"), status="failed"),
     Cheat("1.6", P1, "printing 100,000 lines, and a wrong sigmoid'", WRONG_SIGMOID,
           prelude="for i in range(100000):\n    print('flood', i)", status="failed"),

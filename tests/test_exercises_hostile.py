@@ -103,12 +103,17 @@ def test_files_outside_the_workspace_survive_and_nothing_is_written_there(solved
               f"            lambda: shutil.rmtree({str(tmp_path)!r}),\n"
               f"            lambda: os.symlink({str(victim)!r}, 'link'),\n"
               f"            lambda: os.truncate({str(victim)!r}, 0)):\n"
+              "    try:\n        act()\n    except Exception as error:\n        print('refused:', error)\n"
+              # the audit hook took its path functions before: patching them afterwards changes nothing
+              "os.path.realpath = lambda path: os.getcwd()\nos.path.commonpath = lambda paths: paths[0]\n"
+              f"for act in (lambda: os.remove({str(victim)!r}),\n"
+              "            lambda: setattr(os.path.realpath, '__code__', (lambda: 0).__code__)):\n"
               "    try:\n        act()\n    except Exception as error:\n        print('refused:', error)")
     with_cheat(solved, Cheat("1.4", P1, "delete", prelude=attack))
     [result] = grade_workspace(solved, ["1.4"], TIMEOUT, start_with=start_with)
     assert result.status == "passed"  # the file is otherwise right: the attempts were refused
     assert victim.read_text() == "keep me"
-    assert result.output.count("refused:") == 6
+    assert result.output.count("refused:") == 8
     assert sorted(p.name for p in solved.iterdir()) == sorted(f for f, _ in workspace.PARTS.values())
 
 
@@ -214,3 +219,10 @@ def test_no_child_thread_or_fork_server_outlives_the_check(solved):
     pids = {int(pid) for pid in report["tasks"][0]["output"].split("pids ")[1].split()[:2]}
     time.sleep(1)
     assert alive(pids) == set()
+
+
+def test_what_a_task_printed_before_it_timed_out_is_still_shown(solved, start_with):
+    with_cheat(solved, Cheat("1.6", P1, "loop", "print('about to loop', flush=True)\nwhile True:\n    pass"))
+    [result] = grade_workspace(solved, ["1.6"], 3, start_with=start_with)
+    assert result.status == "error" and "did not finish within 3 s" in result.message
+    assert result.output.startswith("about to loop")

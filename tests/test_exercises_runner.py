@@ -199,3 +199,25 @@ def test_a_confined_process_may_write_only_in_its_folder_and_may_not_start_progr
     assert {name for name, verdict in outcome.items() if verdict == "allowed"} == allowed, result.stdout
     assert len(outcome) == 17 and outside.read_text() == "keep"
     assert "audit hook" in result.stdout.splitlines()[-1]
+
+
+def test_too_many_arrays_in_one_message_are_refused():
+    with pytest.raises(wire.WireError):
+        wire.decode(forged({"$array": 0}, [npy(np.zeros(1))] * (wire.MAX_ARRAYS + 1)))
+
+
+def test_a_fork_server_that_died_is_started_again(tmp_path):
+    import os
+    import signal
+
+    from tinygrad_edu.course import runner, workspace
+    from tinygrad_edu.course.grading import grade_workspace
+
+    workspace.start(tmp_path / "ws", solutions=True)
+    server = runner.ForkServer()
+    try:
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        assert [r.status for r in grade_workspace(tmp_path / "ws", ["4.1", "4.2"], start_with=server)] == ["passed"] * 2
+    finally:
+        server.close()

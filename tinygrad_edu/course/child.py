@@ -74,11 +74,11 @@ def prepare(request: dict, folder: Path) -> tuple[actions.Student | None, dict]:
 
 
 class MissingFile(Exception):
-    pass
+    """A part file the task needs is not in the folder (its name is the message)."""
 
 
 class MissingSymbol(Exception):
-    pass
+    """A file defines no object under a task's name: (file name, symbol, task id)."""
 
 
 def load(path: Path) -> types.ModuleType:

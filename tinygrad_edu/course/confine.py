@@ -137,19 +137,31 @@ PATH_EVENTS = {  # event → (positions of its path arguments, positions of its 
 }
 REFUSED = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "os.startfile",
            "subprocess.Popen", "pty.spawn", "os.link", "os.symlink", "socket.__new__", "sqlite3.connect",
-           "winreg.", "ctypes.")
+           "winreg.", "ctypes.",
+           # the garbage collector's lists of every object: how a freed reference or this hook would be found
+           "gc.get_objects", "gc.get_referrers", "gc.get_referents")
 REFUSED_MODULES = {"_dbm", "_gdbm"}  # they write files without an audit event
 
 
 class AuditHook:
-    """Refuse what the module's docstring lists, with a PermissionError that says why."""
+    """Refuse what the module's docstring lists, with a PermissionError that says why.
+
+    The functions it checks paths with are taken when it is made, so that code that patches
+    ``os.path.realpath`` afterwards does not change what it checks; and replacing a function's
+    ``__code__`` (this hook's, a hidden reference's stub) is refused. The rest of Python stays
+    patchable: this is a tripwire, and Landlock the wall.
+    """
 
     def __init__(self, folder: Path):
-        self.folder = os.path.realpath(folder)
-        self.package = os.path.realpath(Path(__file__).resolve().parent.parent)
+        self.realpath, self.commonpath, self.isdir, self.fsdecode = (os.path.realpath, os.path.commonpath,
+                                                                     os.path.isdir, os.fsdecode)
+        self.folder = self.realpath(folder)
+        self.package = self.realpath(Path(__file__).resolve().parent.parent)
         self.pid = os.getpid()
 
     def __call__(self, event: str, args: tuple) -> None:
+        if event == "object.__setattr__" and args[1] == "__code__":
+            raise PermissionError("replacing a function's __code__ is not allowed while your code is graded")
         if event == "open":
             self.check_open(*args[:3])
         elif event in PATH_EVENTS:
@@ -162,17 +174,17 @@ class AuditHook:
             raise PermissionError(f"the module {args[0]} is not allowed while your code is graded")
 
     def inside(self, path: str) -> bool:
-        return os.path.commonpath([self.folder, path]) == self.folder
+        return self.commonpath([self.folder, path]) == self.folder
 
     def check_open(self, path, mode, flags) -> None:
         if isinstance(path, int):  # an open file descriptor, already checked when it was opened
             return
-        full = os.path.realpath(os.fsdecode(path))
+        full = self.realpath(self.fsdecode(path))
         writing = (flags or 0) & WRITE_FLAGS or (mode is not None and any(c in str(mode) for c in "wax+"))
         if writing and not (self.inside(full) or full == os.devnull):
             raise PermissionError(f"writing {full} is not allowed while your code is graded: only files in its "
                                   "temporary folder (the current directory)")
-        if os.path.isdir(full):
+        if self.isdir(full):
             # A folder's descriptor would let a later call (dir_fd=…) reach paths this hook never sees.
             raise PermissionError(f"opening the folder {full} is not allowed while your code is graded")
         if self.secret(full):
@@ -185,7 +197,7 @@ class AuditHook:
         """tinygrad_edu's course files (the templates hold the solutions) and the code of every module
         already imported (reading it again is how a hidden reference would come back); a module being
         imported for the first time may be read."""
-        if os.path.commonpath([self.package, path]) != self.package:
+        if self.commonpath([self.package, path]) != self.package:
             return False
         relative = Path(path).relative_to(self.package)
         if relative.parts[:1] == ("course",):
@@ -208,6 +220,6 @@ class AuditHook:
                 if event == "os.truncate":  # a descriptor opened for writing, hence inside the folder
                     continue
                 raise PermissionError(f"{event} on a file descriptor is not allowed while your code is graded")
-            if not self.inside(os.path.realpath(os.fsdecode(path))):
-                raise PermissionError(f"{event} of {os.fsdecode(path)} is not allowed while your code is graded: "
+            if not self.inside(self.realpath(self.fsdecode(path))):
+                raise PermissionError(f"{event} of {self.fsdecode(path)} is not allowed while your code is graded: "
                                       "only files in its temporary folder (the current directory)")

@@ -163,9 +163,16 @@ class Spawner:
 
 
 class ForkServer:
-    """One ``zygote.serve`` process per grader, forking each child (a few milliseconds each; Linux)."""
+    """One ``zygote.serve`` process per grader, forking each child (a few milliseconds each; Linux).
+
+    If it is gone (nothing a student's code may do can kill it, but a machine under memory
+    pressure can), the next launch starts a new one.
+    """
 
     def __init__(self):
+        self.start()
+
+    def start(self) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             python("from tinygrad_edu.course.zygote import serve; serve(int(sys.argv[1]))", str(theirs.fileno())),
@@ -177,19 +184,27 @@ class ForkServer:
 
     def ask(self, request: dict, fds: tuple = ()) -> dict:
         with self.lock:
-            socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
-            while b"\n" not in self.buffer:
-                chunk = self.socket.recv(65536)
-                if not chunk:
-                    raise ChildGone("the fork server that starts the graders' children ended")
-                self.buffer += chunk
+            try:
+                socket.send_fds(self.socket, [json.dumps(request).encode()], list(fds))
+                while b"\n" not in self.buffer:
+                    chunk = self.socket.recv(65536)
+                    if not chunk:
+                        raise ConnectionError
+                    self.buffer += chunk
+            except OSError:
+                raise ChildGone("the fork server that starts the graders' children ended") from None
             line, _, self.buffer = self.buffer.partition(b"\n")
             return json.loads(line)
 
     def launch(self, folder: Path) -> Process:
         (requests_r, requests_w), (replies_r, replies_w), (output_r, output_w) = pipes()
         try:
-            pid = self.ask({"op": "fork"}, (requests_r, replies_w, output_w))["pid"]
+            try:
+                pid = self.ask({"op": "fork"}, (requests_r, replies_w, output_w))["pid"]
+            except ChildGone:
+                self.close()
+                self.start()
+                pid = self.ask({"op": "fork"}, (requests_r, replies_w, output_w))["pid"]
         finally:
             for fd in (requests_r, replies_w, output_w):
                 os.close(fd)

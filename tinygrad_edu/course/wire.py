@@ -25,6 +25,7 @@ import numpy as np
 
 MAX_MESSAGE = 64 * 2**20  # bytes
 MAX_JSON = 4 * 2**20
+MAX_ARRAYS = 10_000  # arrays in one message (a reply holds a few; decoding each costs time)
 NUMBER_KINDS = "biufc"  # bool, int, unsigned, float, complex: no objects, strings or records
 
 __all__ = ["WireError", "decode", "encode", "receive", "send"]
@@ -66,6 +67,8 @@ def decode(body: bytes) -> Any:
         structure = json.loads(body[4:4 + size].decode("utf-8"))
         arrays, offset = [], 4 + size
         while offset < len(body):
+            if len(arrays) == MAX_ARRAYS:
+                raise WireError(f"more than {MAX_ARRAYS} arrays")
             length = int.from_bytes(body[offset:offset + 8], "big")
             arrays.append(_array(body[offset + 8:offset + 8 + length]))
             offset += 8 + length
