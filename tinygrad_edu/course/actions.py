@@ -185,9 +185,14 @@ def train_iris(student: Student, seed: int) -> dict:
             "optimizers": len(MADE)}
 
 
-ACTIONS: dict[str, Callable[..., dict]] = {
+def many(student: Student, requests: list) -> list:
+    """Several actions in one request: ``[[action, arguments], …]`` → their answers, in order."""
+    return [ACTIONS[name](student, **arguments) for name, arguments in requests]
+
+
+ACTIONS: dict[str, Callable[..., Any]] = {
     "operation_gradients": operation_gradients, "operation_value": operation_value,
     "function_gradients": function_gradients, "unbroadcast": unbroadcast, "order": order, "walk": walk,
     "chain_order": chain_order, "chain_walk": chain_walk, "slide": slide, "iterates": iterates,
-    "slide_sgd_step": slide_sgd_step, "train_iris": train_iris,
+    "slide_sgd_step": slide_sgd_step, "train_iris": train_iris, "many": many,
 }

@@ -24,6 +24,8 @@ from .examples import OPERATIONS, leaves, text
 from .runner import Child
 from .strategies import Case, Example, arrays, floats, off_zero
 from .toolkit import (
+    Lazy,
+    Question,
     check_slide_values,
     expect_close,
     expect_shape,
@@ -108,10 +110,11 @@ def judge_gradients(build: Callable[[list, dict], Value], example: Example, got:
                      more=trace, label=f"dL/d{name}")
 
 
-def compare_operation(child: Child, case: Case, example: Example) -> None:
-    got = child.call("operation_gradients", name=case.operation, inputs=list(example.inputs),
-                     settings=example.settings, seed=example.seed)
-    judge_gradients(OPERATIONS[case.operation], example, got, traced=True)
+def operation_question(case: Case) -> Question:
+    """The child's gradients of ``case``'s operation, judged against the reference's and finite differences."""
+    return Question(lambda example: ("operation_gradients", {"name": case.operation, "inputs": list(example.inputs),
+                                                             "settings": example.settings, "seed": example.seed}),
+                    lambda example, got: judge_gradients(OPERATIONS[case.operation], example, got, traced=True))
 
 
 def check_backward_slide(child: Child, yours: str) -> None:
@@ -124,7 +127,7 @@ def operation_check(name: str) -> Callable[[Child], None]:
     case = CASES[name]
 
     def check(child: Child) -> None:
-        search(case.examples(), lambda example: compare_operation(child, case, example), str, EXAMPLES)
+        search(child, case.examples(), operation_question(case), str, EXAMPLES)
         if name in SLIDE_TASKS:
             check_backward_slide(child, f"your {name}")
     return check
@@ -149,16 +152,20 @@ def describe_broadcast(example: tuple) -> str:
 MUL_BROADCAST = Case("Mul", ("a", "b"), (((3,), (2, 3)), ((2, 1), (2, 3)), ((1, 3), (2, 1)), ((), (2,))), (ANY, ANY))
 
 
-def check_unbroadcast(child: Child) -> None:
-    def direct(example: tuple) -> None:
-        shape, grad = example
-        got = child.call("unbroadcast", grad=grad, shape=list(shape))["output"]
-        expect_close("unbroadcast's result differs from the reference", describe_broadcast(example),
-                     ops.unbroadcast(grad.copy(), shape), got, hint=f"It must return an array of exactly shape "
-                     f"{shape}.", label="result")
+def judge_unbroadcast(example: tuple, got: dict) -> None:
+    shape, grad = example
+    expect_close("unbroadcast's result differs from the reference", Lazy(lambda: describe_broadcast(example)),
+                 ops.unbroadcast(grad.copy(), shape), got["output"],
+                 hint=f"It must return an array of exactly shape {shape}.", label="result")
 
-    search(broadcasts(), direct, describe_broadcast, EXAMPLES)
-    search(MUL_BROADCAST.examples(), lambda example: compare_operation(child, MUL_BROADCAST, example), str, EXAMPLES)
+
+UNBROADCAST = Question(lambda example: ("unbroadcast", {"grad": example[1], "shape": list(example[0])}),
+                       judge_unbroadcast)
+
+
+def check_unbroadcast(child: Child) -> None:
+    search(child, broadcasts(), UNBROADCAST, describe_broadcast, EXAMPLES)
+    search(child, MUL_BROADCAST.examples(), operation_question(MUL_BROADCAST), str, EXAMPLES)
     check_backward_slide(child, "your unbroadcast")
 
 

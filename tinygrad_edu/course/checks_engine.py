@@ -24,6 +24,7 @@ from .strategies import graphs
 from .toolkit import (
     Lazy,
     Mismatch,
+    Question,
     StudentError,
     expect_close,
     first_wrong_step,
@@ -68,8 +69,8 @@ def judge_order(positions: list[int], graph: Graph) -> None:
                 raise wrong(f"{values[i].name} comes before its input {parent.name}")
 
 
-def check_order(child: Child, graph: Graph) -> None:
-    judge_order([int(i) for i in child.call("order", graph=graph.to_data())["positions"]], graph)
+ORDER = Question(lambda graph: ("order", {"graph": graph.to_data()}),
+                 lambda graph, got: judge_order([int(i) for i in got["positions"]], graph))
 
 
 def check_chain_order(child: Child) -> None:
@@ -84,19 +85,23 @@ def check_chain_order(child: Child) -> None:
 
 
 def check_topological_order(child: Child) -> None:
-    search(graphs(), lambda graph: check_order(child, graph), str, EXAMPLES)
-    search(graphs(), lambda graph: check_walk(child, graph, twice=False), str, EXAMPLES // 3)
+    search(child, graphs(), ORDER, str, EXAMPLES)
+    search(child, graphs(), walk_question(twice=False), str, EXAMPLES // 3)
     check_chain_order(child)
     check_backward_slide(child, "your topological_order")
 
 
 # ---------------------------------------------------------------- 2.2
 
-def check_walk(child: Child, graph: Graph, twice: bool) -> None:
+def walk_question(twice: bool) -> Question:
+    return Question(lambda graph: ("walk", {"graph": graph.to_data(), "twice": twice}),
+                    lambda graph, got: judge_walk(graph, got, twice))
+
+
+def judge_walk(graph: Graph, got: dict, twice: bool) -> None:
     """Every gradient of ``graph``'s L after the student's walk (or order), against finite differences
     and the reference; with ``twice``, leaves must hold twice theirs after a second backward."""
     description = graph
-    got = child.call("walk", graph=graph.to_data(), twice=twice)
     grads = got["grads"]
     root, values = graph.build()
     root.backward(graph.seed)
@@ -147,7 +152,7 @@ def check_chain_walk(child: Child) -> None:
 
 
 def check_backward(child: Child) -> None:
-    search(graphs(), lambda graph: check_walk(child, graph, twice=True), str, EXAMPLES)
+    search(child, graphs(), walk_question(twice=True), str, EXAMPLES)
     check_chain_walk(child)
     check_backward_slide(child, "your backward")
 

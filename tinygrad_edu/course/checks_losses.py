@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from ..grad_mode import no_grad
 from ..nn import functional
 from ..value import Value
-from .checks_derivatives import EXAMPLES, check_backward_slide, compare_operation, judge_gradients
+from .checks_derivatives import EXAMPLES, check_backward_slide, judge_gradients, operation_question
 from .examples import OPERATIONS
 from .runner import Child
 from .strategies import Case, Example, arrays, floats, logits
-from .toolkit import check_slide_values, expect_close, search
+from .toolkit import Question, check_slide_values, expect_close, search
 
 SHAPES = (((3,),), ((),), ((2, 2),))
 
@@ -34,18 +34,20 @@ BCE_AT_EDGES = Case("BinaryCrossEntropy", ("x",), SHAPES, (st.one_of(st.sampled_
 BCE_INSIDE = Case("BinaryCrossEntropy", ("x",), SHAPES, (floats(0.05, 0.95),), targets)
 
 
-def check_loss_value(child: Child, example: Example) -> None:
-    got = child.call("operation_value", name="BinaryCrossEntropy", inputs=list(example.inputs),
-                     settings=example.settings)["output"]
+def judge_loss_value(example: Example, got: dict) -> None:
     with no_grad():
         expected = OPERATIONS["BinaryCrossEntropy"]([Value(example.inputs[0])], example.settings).data
     expect_close("the loss differs from the reference (rtol 1e-6); is each ln clamped at −100?", example, expected,
-                 got, label="loss")
+                 got["output"], label="loss")
+
+
+LOSS_VALUE = Question(lambda example: ("operation_value", {"name": "BinaryCrossEntropy", "inputs": list(example.inputs),
+                                                          "settings": example.settings}), judge_loss_value)
 
 
 def check_binary_cross_entropy(child: Child) -> None:
-    search(BCE_AT_EDGES.examples(), lambda example: check_loss_value(child, example), str, EXAMPLES)
-    search(BCE_INSIDE.examples(), lambda example: compare_operation(child, BCE_INSIDE, example), str, EXAMPLES)
+    search(child, BCE_AT_EDGES.examples(), LOSS_VALUE, str, EXAMPLES)
+    search(child, BCE_INSIDE.examples(), operation_question(BCE_INSIDE), str, EXAMPLES)
     values = child.call("slide", which="losses")["values"]
     check_slide_values(("loss.bce",), values, "the loss slide's BCELoss(y_pred, 0) with your BinaryCrossEntropy")
     check_backward_slide(child, "your BinaryCrossEntropy")
@@ -94,13 +96,12 @@ def with_logits(case: Case, reference: Callable) -> st.SearchStrategy:
 
 
 def function_check(case: Case, reference: Callable) -> Callable[[Child], None]:
-    def compare(child: Child, example: Example) -> None:
-        got = child.call("function_gradients", inputs=list(example.inputs), settings=example.settings,
-                         seed=example.seed)
-        judge_gradients(reference, example, got, traced=False)
+    question = Question(lambda example: ("function_gradients", {"inputs": list(example.inputs),
+                                                                "settings": example.settings, "seed": example.seed}),
+                        lambda example, got: judge_gradients(reference, example, got, traced=False))
 
     def check(child: Child) -> None:
-        search(with_logits(case, reference), lambda example: compare(child, example), str, EXAMPLES)
+        search(child, with_logits(case, reference), question, str, EXAMPLES)
     return check
 
 

@@ -19,7 +19,7 @@ from .checks_derivatives import EXAMPLES
 from .examples import Run, text
 from .runner import Child
 from .strategies import runs
-from .toolkit import Mismatch, check_slide_values, close, search
+from .toolkit import Mismatch, Question, check_slide_values, close, search
 
 STEPS = 3
 SLIDE_RULES = {"gd": ("GD", ("gd_parabola", "gd_quartic")), "momentum": ("Momentum", ("momentum",)),
@@ -57,18 +57,20 @@ def labelled_steps(xs: list) -> str:
     return ", ".join(f"x{'₁₂₃₄₅'[i]} = {text(x)}" for i, x in enumerate(xs))
 
 
-def compare_run(child: Child, run: Run) -> None:
-    got = child.call("iterates", run=run.to_data(), steps=STEPS)["xs"]
-    expected = reference_iterates(run)
+def judge_run(run: Run, answer: dict) -> None:
+    got, expected = answer["xs"], reference_iterates(run)
     for number, (want, have) in enumerate(zip(expected, got, strict=True), start=1):
         if not close(want, have, 1e-6, 1e-12):
             raise Mismatch(f"x after step {number} differs from the reference optimizer (rtol 1e-6)", describe(run),
                            labelled_steps(expected[:number]), labelled_steps(got[:number]))
 
 
+RUN = Question(lambda run: ("iterates", {"run": run.to_data(), "steps": STEPS}), judge_run)
+
+
 def rule_check(rule: str) -> Callable[[Child], None]:
     def check(child: Child) -> None:
-        search(runs(rule), lambda run: compare_run(child, run), describe, EXAMPLES)
+        search(child, runs(rule), RUN, describe, EXAMPLES)
         if rule in SLIDE_RULES:
             name, groups = SLIDE_RULES[rule]
             values = child.call("slide", which=rule)["values"]

@@ -184,6 +184,9 @@ def run_check(args: argparse.Namespace) -> int:
     problem = problem or workspace_problem(args.dir) or outputs_problem(args.json, args.gradescope)
     if problem:
         return fail(problem)
+    from .runner import launcher
+
+    start_with = launcher()  # first: its imports run while this process imports hypothesis and the checks
     from .grading import Interrupted, grade_workspace
 
     with tempfile.TemporaryDirectory(prefix="tinygrad_edu_check_") as cache:
@@ -192,12 +195,13 @@ def run_check(args: argparse.Namespace) -> int:
         if ours:
             os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = cache
         try:
-            results = grade_workspace(args.dir, args.tasks or None, args.timeout, on_result=print_result)
+            results = grade_workspace(args.dir, args.tasks or None, args.timeout, start_with, print_result)
             interrupted = False
         except Interrupted as stop:
             results, interrupted = stop.results, True
             print("\nInterrupted: the tasks graded so far are below.", file=sys.stderr)
         finally:
+            start_with.close()
             if ours:
                 del os.environ["HYPOTHESIS_STORAGE_DIRECTORY"]
     return finish_check(args, results, points, interrupted)

@@ -14,6 +14,7 @@ reference engine's own results.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,9 @@ from ..lecture.expected import EXPECTED
 from ..lecture.tour import compare, shown
 from ..viz import trace
 from .examples import text
-from .runner import StudentRaised
+from .runner import Child, StudentRaised
 
-__all__ = ["Lazy", "Mismatch", "StudentError", "expect_close", "expect_shape", "first_wrong_step",
+__all__ = ["Lazy", "Mismatch", "Question", "StudentError", "expect_close", "expect_shape", "first_wrong_step",
            "search", "text"]
 
 # The reference's tolerances; finite differences use finite_differences.py's (PyTorch gradcheck's).
@@ -101,33 +102,70 @@ def labelled(pairs: Sequence[tuple[str, Any]]) -> str:
 
 # Not Phase.explain, which runs hundreds more examples to annotate which parts of the shrunk one matter:
 # each is a round trip to the child, and the message says what matters already.
-PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+SETTINGS = settings(derandomize=True, database=None, deadline=None, verbosity=Verbosity.quiet,
+                    report_multiple_bugs=False, suppress_health_check=list(HealthCheck), print_blob=False,
+                    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink))
 
 
-def search(strategy: st.SearchStrategy, check: Callable[[Any], None], describe: Callable[[Any], str],
+@dataclass(frozen=True)
+class Question:
+    """What a check asks the child about one example, and how it judges the answer."""
+
+    ask: Callable[[Any], tuple[str, dict]]  # example → (the child's action, its arguments)
+    judge: Callable[[Any, Any], None]  # (example, the child's answer) → raises Mismatch if it is wrong
+
+
+def search(child: Child, strategy: st.SearchStrategy, question: Question, describe: Callable[[Any], str],
            examples: int) -> None:
-    """Run ``check`` on ``examples`` inputs from ``strategy``; raise the smallest failure found.
+    """Ask the child about ``examples`` inputs from ``strategy``; raise the smallest failure found.
 
     Derandomized, so a check gives the same verdict every run; no example
-    database is written. A student's exception on an example becomes a
-    ``StudentError`` carrying the example, which ends the search at once. A
-    student's code that answers differently to the same example (a global
-    counter) can make hypothesis report a wrong answer as flaky; the first
-    failure is what the student needs to see, so it is raised instead.
+    database is written. First every example goes to the child in one request:
+    right code, the common case, costs one round trip instead of forty. Only if
+    an answer is wrong (or the code raised) does hypothesis search again, one
+    example a round trip, to shrink the failure: the same examples in the same
+    order, so it meets the same failure. A student's exception on an example
+    becomes a ``StudentError`` carrying the example, which ends the search at
+    once. A student's code that answers differently to the same example (a
+    global counter) can make hypothesis report a wrong answer as flaky; the
+    first failure is what the student needs to see, so it is raised instead.
     """
-    @settings(max_examples=examples, derandomize=True, database=None, deadline=None, verbosity=Verbosity.quiet,
-              report_multiple_bugs=False, suppress_health_check=list(HealthCheck), print_blob=False, phases=PHASES)
+    found = drawn(strategy, examples)
+    try:
+        answers = child.call("many", requests=[question.ask(example) for example in found])
+        for example, answer in zip(found, answers, strict=True):
+            question.judge(example, answer)
+        return
+    except (Mismatch, StudentRaised):
+        pass
+
+    @settings(SETTINGS, max_examples=examples)
     @given(strategy)
     def run(example):
+        action, arguments = question.ask(example)
         try:
-            check(example)
+            answer = child.call(action, **arguments)
         except StudentRaised as raised:
             raise StudentError(raised.info, describe(example)) from None
+        question.judge(example, answer)
 
     try:
         run()
     except Flaky as flaky:
         raise _first_failure(flaky) from None
+
+
+def drawn(strategy: st.SearchStrategy, examples: int) -> list:
+    """The examples hypothesis tries first, in order, with ``search``'s settings (so the same ones)."""
+    found: list = []
+
+    @settings(SETTINGS, max_examples=examples)
+    @given(strategy)
+    def collect(example):
+        found.append(example)
+
+    collect()
+    return found
 
 
 def _first_failure(error: BaseException) -> BaseException:
