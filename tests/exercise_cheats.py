@@ -66,6 +66,11 @@ CHEATS: list[Cheat] = [
           "return [c for c in ops.OPS if c.__name__ == 'Tanh'][0].backward(self, grad)", message=HIDDEN),
     Cheat("1.6", P1, "a reference saved at import time", "return SAVED(self, grad)",
           prelude="SAVED = ops.Sigmoid.backward", message=HIDDEN),
+    Cheat("1.11", P1, "Mean.backward borrows Sum's reference backward",
+          "return ops.Sum.backward(self, grad / self.count)", message=HIDDEN),
+    Cheat("1.2", P1, "Div.backward borrows Mul's reference backward",
+          "return ops.Mul.backward(type('M', (), {'a': self.out * self.b, 'b': 1 / self.b})(), grad)[0], None",
+          message=HIDDEN),
     Cheat("1.12", P1, "unbroadcast calls ops.unbroadcast", "return ops.unbroadcast(grad, shape)", message=HIDDEN),
     Cheat("1.4", P1, "Exp.backward recovers the reference from the garbage collector",
           "found = [f for f in __import__('gc').get_objects() if getattr(f, '__qualname__', '') == 'Exp.backward'\n"

@@ -26,14 +26,24 @@ OPTIMIZER_RULES = ("tinygrad_edu.optim:GD._update", "tinygrad_edu.optim:Momentum
                    "tinygrad_edu.optim:SGD._update")
 
 
-def _backward(name: str) -> tuple[str, ...]:
-    return (f"tinygrad_edu.ops:{name}.backward",)
+def _backward(name: str) -> str:
+    return f"tinygrad_edu.ops:{name}.backward"
+
+
+OPERATIONS = {"1.1": "Mul", "1.2": "Div", "1.3": "Pow", "1.4": "Exp", "1.5": "Log", "1.6": "Sigmoid", "1.7": "Tanh",
+              "1.8": "Relu", "1.9": "MatMul", "1.10": "Sum", "1.11": "Mean"}
+# The backward slide, which Tasks 1.6 and 1.9 also check, runs the slide network's other operation.
+SLIDE_NEEDS = {"1.6": ("MatMul",), "1.9": ("Sigmoid",)}
+
+
+def _operations_hidden_from(task: str) -> tuple[str, ...]:
+    """Every Part 1 operation's backward: a task's own, and the others' too (``ops.Sum.backward(self, g)``
+    would be a one-line Mean.backward), but those its check runs."""
+    return tuple(_backward(name) for name in OPERATIONS.values() if name not in SLIDE_NEEDS.get(task, ()))
 
 
 HIDDEN: dict[str, tuple[str, ...]] = {  # task → "module:attribute path" of each reference it must not use
-    "1.1": _backward("Mul"), "1.2": _backward("Div"), "1.3": _backward("Pow"), "1.4": _backward("Exp"),
-    "1.5": _backward("Log"), "1.6": _backward("Sigmoid"), "1.7": _backward("Tanh"), "1.8": _backward("Relu"),
-    "1.9": _backward("MatMul"), "1.10": _backward("Sum"), "1.11": _backward("Mean"),
+    **{task: _operations_hidden_from(task) for task in OPERATIONS},
     "1.12": ("tinygrad_edu.ops:unbroadcast",),
     "2.1": ("tinygrad_edu.autograd:topological_order",),
     "2.2": ("tinygrad_edu.autograd:backward", "tinygrad_edu.autograd:chain_rule",
@@ -80,8 +90,8 @@ def _stub(path: str, task: str) -> Any:
 
     def hidden(*args, **kwargs):
         _attempts.append(shown)
-        raise ReferenceHidden(f"{shown} is the reference implementation of Task {task}, hidden while Task "
-                              f"{task} is graded: write it yourself")
+        raise ReferenceHidden(f"{shown} is a reference implementation, hidden while Task {task} is graded: "
+                              "write it yourself")
     hidden.__name__ = path.rpartition(".")[2]
     return hidden
 
