@@ -198,3 +198,38 @@ def test_grade_writes_one_gradebook_row_per_student(tmp_path):
     assert (rows["dave"]["score"], rows["dave"]["1.6"], rows["dave"]["problems"]) == ("91", "0",
                                                                                       "1.6 failed; 5.1 failed")
     assert rows["dave"]["1.7"] == "3"
+
+
+def solution_lines() -> set[str]:
+    """Every line of every task's solution that is long enough to be recognised."""
+    lines = set()
+    for filename, _ in workspace.PARTS.values():
+        inside = False
+        for line in workspace.template_text(filename).splitlines():
+            inside = (inside or line.strip() == workspace.BEGIN) and line.strip() != workspace.END
+            if inside and len(line.strip()) > 12 and line.strip() != workspace.BEGIN:
+                lines.add(line.strip())
+    return lines
+
+
+def test_the_grader_neither_reads_nor_prints_the_solutions(tmp_path, monkeypatch):
+    """Grading needs no solution text, and no report shows a line of it (item 5 of issue 21)."""
+    from tinygrad_edu.course import grading, reports
+    from tinygrad_edu.course.points import default_points
+
+    folder = tmp_path / "ws"
+    workspace.start(folder)
+    for filename in ("part1_derivatives.py", "part4_optimizers.py"):  # wrong answers where stubs were
+        text = (folder / filename).read_text()
+        (folder / filename).write_text(text.replace('raise NotImplementedError("Task 1.6: Sigmoid.backward")',
+                                                    "return (grad * 2,)")
+                                       .replace('raise NotImplementedError("Task 4.1: gd_step")', "return x + grad"))
+    monkeypatch.setattr(workspace, "template_text", lambda *a: pytest.fail("the grader read a template"))
+    results = grading.grade_workspace(folder, ["1.6", "2.1", "4.1", "5.1"])
+    assert [r.status for r in results] == ["failed", "not started", "failed", "not started"]
+    monkeypatch.undo()
+    points = default_points()
+    shown = "\n".join([reports.dumps(reports.json_report(results, points, 1)),
+                       reports.dumps(reports.gradescope_report(results, points)),
+                       *reports.progress_table(results, points)])
+    assert [line for line in solution_lines() if line in shown] == []
