@@ -86,6 +86,12 @@ CHEATS: list[Cheat] = [
           "from tinygrad_edu import autograd\nreturn autograd.topological_order(root)", message=HIDDEN),
     Cheat("2.2", P2, "backward calls the engine's chain_rule",
           "from tinygrad_edu import autograd\nautograd.chain_rule(root, grad)", message=HIDDEN),
+    Cheat("2.2", P2, "backward calls the engine's textbook walk, backpropagate",
+          "from tinygrad_edu import autograd\nautograd.backpropagate(root, grad)", message=HIDDEN),
+    Cheat("2.2", P2, "backward takes the gradients from autograd.grad",
+          "from tinygrad_edu import autograd\nnodes = [n for n in topological_order(root) if n is not root]\n"
+          "for node, g in zip(nodes, autograd.grad(root, nodes, grad)):\n    node._accumulate_grad(g.data)",
+          message=HIDDEN),
     Cheat("2.2", P2, "backward walks with viz.trace",
           "from tinygrad_edu.viz import trace\ntrace.trace_backward(root, grad)", message=HIDDEN),
     Cheat("3.2", P3, "log_softmax calls Value.log_softmax", "return x.log_softmax(axis)", message=HIDDEN),

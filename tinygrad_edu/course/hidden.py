@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .swap import everywhere
+
 __all__ = ["HIDDEN", "ReferenceHidden", "attempts", "hide"]
 
 OPTIMIZER_RULES = ("tinygrad_edu.optim:GD._update", "tinygrad_edu.optim:Momentum._update",
@@ -47,7 +49,8 @@ HIDDEN: dict[str, tuple[str, ...]] = {  # task → "module:attribute path" of ea
     "1.12": ("tinygrad_edu.ops:unbroadcast",),
     "2.1": ("tinygrad_edu.autograd:topological_order",),
     "2.2": ("tinygrad_edu.autograd:backward", "tinygrad_edu.autograd:chain_rule",
-            "tinygrad_edu.autograd:backpropagate"),
+            "tinygrad_edu.autograd:backpropagate", "tinygrad_edu.autograd.gradients:grad",
+            "tinygrad_edu.autograd.gradients:accumulate_grads"),
     "3.1": ("tinygrad_edu.ops:BinaryCrossEntropy.forward", "tinygrad_edu.ops:BinaryCrossEntropy.backward",
             "tinygrad_edu.ops:BinaryCrossEntropyWithLogits.forward",
             "tinygrad_edu.ops:BinaryCrossEntropyWithLogits.backward"),
@@ -97,7 +100,8 @@ def _stub(path: str, task: str) -> Any:
 
 
 def hide(task: str) -> None:
-    """Replace every reference of ``task`` by a stub that records the call and raises."""
+    """Replace every reference of ``task`` by a stub that records the call and raises, under every
+    name the engine holds it (``swap.everywhere``)."""
     for path in HIDDEN.get(task, ()):
-        owner, name = resolve(path)
-        setattr(owner, name, _stub(path, task))
+        for owner, name, stub in everywhere(*resolve(path), _stub(path, task)):
+            setattr(owner, name, stub)

@@ -27,6 +27,7 @@ reference's. An adapter's ``_update`` writes the new numbers into ``p.data``.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,7 +40,7 @@ from .contract import checked_function, checked_operation, frozen
 
 Plug = tuple[Any, str, Any]  # (owner, attribute name, replacement)
 
-__all__ = ["OPERATION_TASKS", "plugged", "plugs_for", "reference_for", "swapped"]
+__all__ = ["OPERATION_TASKS", "everywhere", "plugged", "plugs_for", "reference_for", "swapped"]
 
 OPERATION_TASKS = ("Mul", "Div", "Pow", "Exp", "Log", "Sigmoid", "Tanh", "Relu", "MatMul", "Sum", "Mean",
                    "BinaryCrossEntropy")
@@ -54,6 +55,21 @@ def swapped(owner: Any, name: str, replacement: Any) -> Iterator[Any]:
         yield original
     finally:
         setattr(owner, name, original)
+
+
+def everywhere(owner: Any, name: str, replacement: Any) -> list[Plug]:
+    """``(owner, name, replacement)`` and the same for every other name the engine holds the original
+    under: a package re-exports its modules' functions (``autograd.topological_order`` is
+    ``autograd.reverse_mode.topological_order``, which the walk calls), a module imports another's by
+    name (``viz.trace`` holds ``backward_steps``). Found by identity among tinygrad_edu's loaded modules."""
+    original = getattr(owner, name)
+    plugs = [(owner, name, replacement)]
+    for module_name, module in list(sys.modules.items()):
+        if module_name.split(".")[0] != "tinygrad_edu" or module_name.startswith("tinygrad_edu.course"):
+            continue
+        plugs += [(module, alias, replacement) for alias, value in list(vars(module).items())
+                  if value is original and (module, alias) != (owner, name)]
+    return plugs
 
 
 @contextlib.contextmanager
@@ -205,24 +221,26 @@ def plugs_for(symbols: dict[str, Any]) -> list[Plug]:
     for name in STEPS + ("unbroadcast", "backward"):
         if name in symbols:
             symbols[name] = checked_function(symbols[name], name)
-    plugs: list[Plug] = [(ops, name, checked_operation(symbols[name], name)) for name in OPERATION_TASKS
-                         if name in symbols]
+    plugs: list[Plug] = []
+    for name in OPERATION_TASKS:
+        if name in symbols:
+            plugs += everywhere(ops, name, checked_operation(symbols[name], name))
     if "unbroadcast" in symbols:
-        plugs.append((ops, "unbroadcast", symbols["unbroadcast"]))
+        plugs += everywhere(ops, "unbroadcast", symbols["unbroadcast"])
     if "topological_order" in symbols:
-        plugs.append((autograd, "topological_order", order_adapter(symbols["topological_order"])))
+        plugs += everywhere(autograd, "topological_order", order_adapter(symbols["topological_order"]))
     if "backward" in symbols:
-        plugs.append((autograd, "backward", symbols["backward"]))
+        plugs += everywhere(autograd, "backward", symbols["backward"])
     if "log_softmax" in symbols:
         plugs.append((Value, "log_softmax", log_softmax_adapter(symbols["log_softmax"])))
     if "cross_entropy" in symbols:
-        plugs.append((functional, "cross_entropy",
-                      cross_entropy_adapter(symbols["cross_entropy"], functional.cross_entropy)))
-    for name, adapter, cls in (("gd_step", gd_adapter, "GD"), ("momentum_step", momentum_adapter, "Momentum"),
-                               ("nesterov_step", nesterov_adapter, "Nesterov")):
+        adapter = cross_entropy_adapter(symbols["cross_entropy"], functional.cross_entropy)
+        plugs += everywhere(functional, "cross_entropy", adapter)
+    for name, make, cls in (("gd_step", gd_adapter, "GD"), ("momentum_step", momentum_adapter, "Momentum"),
+                            ("nesterov_step", nesterov_adapter, "Nesterov")):
         if name in symbols:
-            plugs.append((optim, cls, adapter(symbols[name])))
+            plugs += everywhere(optim, cls, make(symbols[name]))
     sgd_steps = [symbols.get(name) for name in ("gd_step", "sgd_momentum_step", "sgd_nesterov_step")]
     if any(step is not None for step in sgd_steps):
-        plugs.append((optim, "SGD", sgd_adapter(*sgd_steps)))
+        plugs += everywhere(optim, "SGD", sgd_adapter(*sgd_steps))
     return plugs
