@@ -221,3 +221,28 @@ def test_a_fork_server_that_died_is_started_again(tmp_path):
         assert [r.status for r in grade_workspace(tmp_path / "ws", ["4.1", "4.2"], start_with=server)] == ["passed"] * 2
     finally:
         server.close()
+
+
+def test_a_plugged_in_part_is_what_the_engine_runs():
+    """The swap reaches the names the engine calls (the walk's topological_order lives in a module of
+    the autograd package), and puts every original back."""
+    from tinygrad_edu import Value, autograd, ops
+    from tinygrad_edu.course import swap
+
+    called = []
+
+    def order(root):
+        called.append("order")
+        return reference(root)
+
+    def unbroadcast(grad, shape):
+        called.append("unbroadcast")
+        return reference_unbroadcast(grad, shape)
+
+    reference, reference_unbroadcast = autograd.topological_order, ops.unbroadcast
+    originals = (autograd.topological_order, autograd.reverse_mode.topological_order, ops.unbroadcast)
+    with swap.plugged(swap.plugs_for({"topological_order": order, "unbroadcast": unbroadcast})):
+        x = Value(np.ones(3), requires_grad=True)
+        (x * Value(np.ones((2, 3)))).sum().backward()
+    assert called.count("order") == 1 and "unbroadcast" in called
+    assert originals == (autograd.topological_order, autograd.reverse_mode.topological_order, ops.unbroadcast)
