@@ -236,3 +236,23 @@ def test_both_walks_refuse_a_value_changed_in_place_with_the_same_words():
             walk(loss, np.array(1.0))
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (ops.Add, 2), (ops.Mul, 2), (ops.Exp, 1), (ops.Neg, 1), (lambda: ops.Sum(axis=0), 1),
+], ids=["add", "mul", "exp", "neg", "sum"])
+def test_apply_records_what_the_plain_record_keeps(make, inputs):
+    values = [Value(np.array([1.0, 2.0]), requires_grad=True), Value(np.array([3.0, 4.0]))][:inputs]
+    for position, value in enumerate(values):
+        value._version = 5 + position  # as if changed in place before: the versions recorded are these
+    applied = make()
+    apply(applied, *values)  # apply's tuned body
+    recorded = make()
+    recorded.record(tuple(values), tuple(value.requires_grad for value in values))  # the plain version
+    assert applied.parents == recorded.parents and applied.needs_input_grad == recorded.needs_input_grad
+    assert (applied._first_input, applied._second_input) == (recorded._first_input, recorded._second_input)
+    if applied.saved:
+        assert applied.versions == recorded.versions
+        assert [applied.recorded_version(p) for p in range(inputs)] == [5 + p for p in range(inputs)]
+    else:
+        assert not hasattr(applied, "versions") and not hasattr(recorded, "versions")

@@ -20,6 +20,7 @@ import numpy as np
 from . import autograd, ops
 from .arguments import check_axes, check_dim, check_flag, check_gradient_dtype, check_ints, grad_array, number_dtype
 from .dtypes import CATEGORY, as_array, check_dtypes, forward_in_torch_dtype
+from .grad_mode import _mode as _grad_mode
 from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
 from .threads import GRAD_LOCK
@@ -27,12 +28,24 @@ from .threads import GRAD_LOCK
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad (and grad mode
-    is on), record ``op`` in the graph as the output's creator (recording.py)."""
+    is on), record ``op`` in the graph as the output's creator. Plainly::
+
+        data = _forward(op, inputs)
+        needs_input_grad = tuple(value.requires_grad for value in inputs)
+        if not any(needs_input_grad) or not is_grad_enabled():
+            return _new_value(data)
+        op.record(inputs, needs_input_grad)  # recording.py
+        return _new_value(data, op)
+    """
+    # speed: grad mode's flag read and ``op.record`` written out (recording.py), see benchmarks/README.md
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
+    if True not in needs_input_grad or not _grad_mode.enabled:
         return _new_value(data)
-    op.record(inputs, needs_input_grad)
+    op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
+    op.needs_input_grad = needs_input_grad
+    if op.saved:
+        op.versions = inputs[0]._version << 64 | inputs[-1]._version
     return _new_value(data, op)
 
 
