@@ -255,3 +255,112 @@ def test_the_issues_example_gives_36_x_cubed_as_pytorch():
     (theirs,) = torch.autograd.grad((x_torch.grad * x_torch.grad).sum(), x_torch)
     np.testing.assert_allclose(ours.data, theirs.numpy(), **TOLERANCE)
     np.testing.assert_allclose(ours.data, 36 * data ** 3, **TOLERANCE)
+
+
+# ---------------------------------------------------------------- bad input of grad, beside PyTorch's
+
+def both_engines():
+    """x = [1, 2] (float64, requires grad) and y = x·x in each engine: ((x, y), (x_torch, y_torch))."""
+    x = tg.Value(np.array([1.0, 2.0]), requires_grad=True)
+    x_torch = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    return (x, x * x), (x_torch, x_torch * x_torch)
+
+
+# (what is wrong, our call, PyTorch's call, our error and message): PyTorch refuses each one too (RuntimeError).
+REFUSED = [
+    ("non-scalar output without grad_outputs", lambda x, y: grad(y, x),
+     lambda x, y: torch.autograd.grad(y, x), RuntimeError, r"grad_outputs\[0\]"),
+    ("input not in the graph", lambda x, y: grad(y.sum(), tg.Value([3.0], requires_grad=True)),
+     lambda x, y: torch.autograd.grad(y.sum(), torch.tensor([3.0], requires_grad=True)), RuntimeError,
+     r"inputs\[0\] was not used"),
+    ("input that does not require grad", lambda x, y: grad(y.sum(), tg.Value([1.0])),
+     lambda x, y: torch.autograd.grad(y.sum(), torch.tensor([1.0])), RuntimeError,
+     r"inputs\[0\] does not require grad"),
+    ("grad_outputs of another shape", lambda x, y: grad(y, x, grad_outputs=np.ones(3)),
+     lambda x, y: torch.autograd.grad(y, x, grad_outputs=torch.ones(3, dtype=torch.float64)), ValueError,
+     r"grad_outputs\[0\] of shape \(3,\) does not match the shape \(2,\) of outputs\[0\]"),
+    ("complex grad_outputs for a real output", lambda x, y: grad(y, x, grad_outputs=np.ones(2, dtype=complex)),
+     lambda x, y: torch.autograd.grad(y, x, grad_outputs=torch.ones(2, dtype=torch.complex128)), TypeError,
+     r"grad_outputs\[0\] must be numbers"),
+]
+
+
+@pytest.mark.parametrize("ours, theirs, error, message", [row[1:] for row in REFUSED], ids=[row[0] for row in REFUSED])
+def test_grad_refuses_what_pytorch_refuses_naming_the_argument(ours, theirs, error, message):
+    (x, y), (x_torch, y_torch) = both_engines()
+    with pytest.raises(RuntimeError):
+        theirs(x_torch, y_torch)
+    with pytest.raises(error, match=r"^grad: .*" + message):
+        ours(x, y)
+    assert x.grad is None and y.grad is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_outputs_of_another_real_dtype_are_cast_to_the_outputs_as_pytorch(dtype, create_graph):
+    (x, y), (x_torch, y_torch) = both_engines()
+    given = np.array([1, 3]).astype(dtype)
+    (ours,) = grad(y, x, grad_outputs=tg.Value(given), create_graph=create_graph)
+    (theirs,) = torch.autograd.grad(y_torch, x_torch, grad_outputs=torch.tensor(given), create_graph=create_graph)
+    assert ours.dtype == np.float64 and theirs.dtype == torch.float64
+    assert ours.requires_grad == theirs.requires_grad == create_graph
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOLERANCE)
+
+
+# ---------------------------------------------------------------- grad mode and versions, beside PyTorch's
+
+@pytest.mark.parametrize("inside_no_grad", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_what_a_gradient_records_follows_create_graph_not_the_mode_around_it_as_pytorch(create_graph, inside_no_grad):
+    (x, y), (x_torch, y_torch) = both_engines()
+    out, out_torch = (y * x).sum(), (y_torch * x_torch).sum()
+    with tg.no_grad() if inside_no_grad else tg.enable_grad():
+        (ours,) = grad(out, x, create_graph=create_graph)
+    with torch.no_grad() if inside_no_grad else torch.enable_grad():
+        (theirs,) = torch.autograd.grad(out_torch, x_torch, create_graph=create_graph)
+    assert ours.requires_grad == theirs.requires_grad == create_graph
+    assert (ours.grad_fn is None) == (theirs.grad_fn is None) == (not create_graph)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOLERANCE)
+
+
+class TorchNoGradInside(torch.autograd.Function):
+    """x², whose backward computes under no_grad, as NoGradInside in test_higher_order.py."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        with torch.no_grad():
+            return grad_output * 2 * x
+
+
+def test_no_grad_inside_a_backward_stops_recording_as_pytorch():
+    from test_higher_order import NoGradInside
+
+    from tinygrad_edu.value import apply
+    (x, _), (x_torch, _) = both_engines()
+    (ours,) = grad(apply(NoGradInside(), x).sum(), x, create_graph=True)
+    (theirs,) = torch.autograd.grad(TorchNoGradInside.apply(x_torch).sum(), x_torch, create_graph=True)
+    assert ours.requires_grad == theirs.requires_grad is False
+    np.testing.assert_allclose(ours.data, theirs.numpy(), **TOLERANCE)
+
+
+def test_a_value_changed_in_place_between_the_two_backwards_is_refused_as_pytorch():
+    (x, _), (x_torch, _) = both_engines()
+    h, h_torch = x * 3, x_torch * 3
+    (ours,) = grad((h ** 3).sum(), x, create_graph=True)
+    (theirs,) = torch.autograd.grad((h_torch ** 3).sum(), x_torch, create_graph=True)
+    with tg.no_grad():
+        h += 1
+    with torch.no_grad():
+        h_torch += 1
+    message = "modified by an inplace operation"
+    with pytest.raises(RuntimeError, match=message):
+        theirs.sum().backward()
+    with pytest.raises(RuntimeError, match=message):
+        ours.sum().backward()
+    assert x.grad is None
