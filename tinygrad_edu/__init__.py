@@ -3,7 +3,8 @@
 The folder shows the parts:
 
 - the engine, read in this order: ``ops.py`` (every operation and its
-  derivative), ``value.py`` (the Value class; ``apply`` records the graph),
+  derivative; ``arrays_or_values.py``, the functions its derivatives
+  compute with), ``value.py`` (the Value class; ``apply`` records the graph),
   ``autograd/`` (backward: the chain rule in reverse topological order, as
   the lesson writes it, then tuned; gradients that are Values, to differentiate
   again; Jacobians and Hessians), ``finite_differences.py``; beside them

@@ -14,7 +14,8 @@ arrays. ``backward(create_graph=True)`` hands it Values (``keeps`` says which at
 an input or the output; ``autograd.on_values`` puts the Values there), so that the same
 formula records a graph of the gradient, which can be differentiated again. That is why the
 formulas use only operators, the methods arrays and Values share (``sum``, ``reshape``,
-``swapaxes``, ``shape``) and the few functions below ``unbroadcast`` (``exp``, ``where``, …).
+``swapaxes``, ``shape``), the few functions of ``arrays_or_values.py`` (``exp``, ``where``, …)
+and ``index_put`` (below ``unbroadcast``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import math
 
 import numpy as np
 
+from .arrays_or_values import ARRAYS, cast, exp, expand, log, new_zeros, permute, sigmoid, where
 from .indexing import normalize_axes, split_integers, without_ellipsis
 from .recording import Recorded
 
@@ -81,54 +83,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     stretched = tuple(i + added for i, n in enumerate(shape) if n == 1 and grad.shape[i + added] != 1)
     grad = grad.sum(axis=tuple(range(added)) + stretched, keepdims=True)
     return grad.reshape(shape)
-
-
-# ---------------------------------------------------------------- what the derivatives compute with
-#
-# On numpy arrays (a first-order backward) each function is numpy's; on Values
-# (``create_graph``) the Value method of the same meaning, which records it. The condition
-# of ``where`` is data (a mask, such as out <= 0): it has no derivative.
-
-ARRAYS = (np.ndarray, np.generic)  # what a first-order backward computes with (a 0-d one gets numpy scalars)
-NUMBERS = ARRAYS + (int, float)
-
-
-def exp(x): return np.exp(x) if isinstance(x, ARRAYS) else x.exp()
-def log(x): return np.log(x) if isinstance(x, ARRAYS) else x.log()
-def permute(x, axes): return x.transpose(axes) if isinstance(x, ARRAYS) else x.permute(axes)
-def new_zeros(x, shape): return np.zeros(shape, dtype=x.dtype) if isinstance(x, ARRAYS) else x.new_zeros(shape)
-
-
-def sigmoid(x):
-    """σ(x) = 1/(1 + e⁻ˣ); on arrays as e^−ln(1 + e⁻ˣ), which never overflows."""
-    return np.exp(-np.logaddexp(0, -x)) if isinstance(x, ARRAYS) else x.sigmoid()
-
-
-def where(condition, x, y):
-    """x where ``condition`` holds, else y (numpy's ``where``); either may be a number."""
-    if not isinstance(x, NUMBERS):
-        return x.where(condition, y)
-    if not isinstance(y, NUMBERS):
-        return y.where(~condition, x)
-    return np.where(condition, x, y)
-
-
-def cast(x, dtype):
-    """x in ``dtype`` (itself if it is already)."""
-    if x.dtype == dtype:
-        return x
-    return x.astype(dtype) if isinstance(x, ARRAYS) else x.to(dtype)
-
-
-def expand(x, shape: tuple):
-    """x broadcast to ``shape``: each element copied along the axes where it has size 1 (or none)."""
-    if not isinstance(x, ARRAYS):
-        return x.expand(shape)
-    # speed: one broadcasting assignment instead of np.broadcast_to (a Python-level function; the
-    # next operation makes the full-size array anyway), see benchmarks/README.md.
-    spread = np.empty(shape, dtype=x.dtype)
-    spread[...] = x
-    return spread
 
 
 def index_put(base, index, values, accumulate: bool):

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..ops import Function, cast
+from ..arrays_or_values import cast
+from ..ops import Function
 
 
 def backpropagate(root, grad, create_graph: bool = False, inputs=None) -> dict:
