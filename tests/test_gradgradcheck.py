@@ -18,7 +18,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_backward_trace import loss_case
-from test_ops_gradcheck import STRATEGIES
+from test_ops_gradcheck import STRATEGIES, arrays, floats_in
 
 import tinygrad_edu as tg
 from tinygrad_edu import ops
@@ -55,6 +55,43 @@ def inside_the_domain(case):
 @given(case=loss_case().map(inside_the_domain))
 def test_every_loss_passes_gradgradcheck_with_each_reduction_class_weights_and_ignored_targets(case):
     assert tg.gradgradcheck(case.fn, case.inputs)
+
+
+F = tg.nn.functional
+CLASS_LOSSES = [("cross_entropy", None, -100), ("cross_entropy", "weight", 0), ("cross_entropy", "probabilities", None),
+                ("nll_loss", None, -100), ("nll_loss", "weight", 2)]
+
+
+@pytest.mark.parametrize("reduction", ops.REDUCTIONS)
+@pytest.mark.parametrize("kind", ["bce", "bce_with_logits", "mse"])
+@settings(max_examples=3)
+@given(data=st.data())
+def test_each_elementwise_loss_and_reduction_passes_gradgradcheck_in_input_and_target(kind, reduction, data):
+    """Every pairing, not left to the draw above: the input and the target both differentiated twice."""
+    x = data.draw(arrays((2, 3), floats_in(0.05, 0.95) if kind == "bce" else floats_in(-3, 3)), label="input")
+    y = data.draw(arrays((2, 3), floats_in(1e-3, 1 - 1e-3)), label="target")
+    fn = {"bce": F.binary_cross_entropy, "bce_with_logits": F.binary_cross_entropy_with_logits, "mse": F.mse_loss}[kind]
+    assert tg.gradgradcheck(lambda a, b: fn(a, b, reduction=reduction), (x, y))
+
+
+@pytest.mark.parametrize("reduction", ops.REDUCTIONS)
+@pytest.mark.parametrize("kind, variant, ignore_index", CLASS_LOSSES)
+@settings(max_examples=3)
+@given(data=st.data())
+def test_each_class_loss_with_class_weights_and_ignored_targets_passes_gradgradcheck(kind, variant, ignore_index,
+                                                                                       reduction, data):
+    x = data.draw(arrays((4, 3), floats_in(-3, 3)), label="input")
+    weight = None if variant is None else data.draw(arrays((3,), floats_in(0.5, 2)), label="weight")
+    if variant == "probabilities":
+        target = data.draw(arrays((4, 3), floats_in(0, 1)), label="target")
+        assert tg.gradgradcheck(lambda a, b: F.cross_entropy(a, b, weight=weight, reduction=reduction), (x, target))
+        return
+    target = np.array([0, 1, 2, ignore_index if ignore_index >= 0 else 1])  # the last one ignored where it can be
+    function = getattr(F, kind)
+    # nll_loss is linear in its input: its second derivative is 0, checked through a log_softmax before it
+    inner = (lambda a: a.log_softmax(1)) if kind == "nll_loss" else (lambda a: a)
+    assert tg.gradgradcheck(lambda a: function(inner(a), target, weight=weight, ignore_index=ignore_index,
+                                               reduction=reduction), (x,))
 
 
 class HalfConstantCube(ops.Function):
