@@ -121,9 +121,9 @@ def test_gradgradcheck_rejects_a_wrong_second_derivative_naming_the_element():
 
 
 def test_gradgradcheck_also_checks_the_derivative_with_respect_to_grad_outputs():
-    class ScaledUpstream(ops.Function):  # dL/dx = 2·grad·x: the factor 2 is wrong, but only in the upstream part
+    class ConstantUpstream(ops.Function):  # dL/dx = 2·g·x, with g taken as numbers: right in x, blind in g
         __slots__ = ("x",)
-        name = "scaled_upstream"
+        name = "constant_upstream"
         keeps = {"x": 0}
 
         def forward(self, x):
@@ -131,9 +131,16 @@ def test_gradgradcheck_also_checks_the_derivative_with_respect_to_grad_outputs()
             return x * x
 
         def backward(self, grad):
-            return (grad * 2 * self.x,)
+            upstream = grad if isinstance(grad, np.ndarray) else Value(grad.data)  # cut from grad_outputs
+            return (upstream * 2 * self.x,)
 
-    assert tg.gradgradcheck(lambda a: apply(ScaledUpstream(), a), np.array([0.5, -1.0]))
+    x = np.array([0.5, -1.0])
+    square = lambda a: apply(ConstantUpstream(), a)  # noqa: E731
+    assert tg.gradcheck(square, x)
+    with pytest.raises(tg.GradcheckError, match=r"gradgradcheck: d\(dL/d\(input 0\)\[0\]\)/d\(input 1 "
+                                                r"\(grad_outputs\)\[0\]\): analytic 0, numeric 1"):
+        tg.gradgradcheck(square, x)
+    assert tg.gradgradcheck(lambda a: a * a, x)  # the same function, written with Mul: right in both
 
 
 def test_gradgradcheck_takes_grad_outputs_and_inputs_held_constant():
