@@ -1,0 +1,194 @@
+"""Part 4 of the lecture: curvature explains momentum, the deck's runs, and Newton's method.
+
+Near a minimum x* a smooth f is a bowl, f(x) ≈ f(x*) + ½(x − x*)ᵀH(x − x*), whose Hessian H
+holds the second derivatives. Along an eigenvector of H with eigenvalue λ (the curvature in that
+direction) the error e = x − x* of each rule follows a linear recurrence:
+
+    gradient descent      e_{t+1} = (1 − ηλ)·e_t
+    heavy-ball momentum   e_{t+1} = (1 + β − ηλ)·e_t − β·e_{t−1}
+    Nesterov              e_{t+1} = (1 + γ)(1 − ηλ)·e_t − γ(1 − ηλ)·e_{t−1}   (the deck's and PyTorch's form)
+
+A recurrence dies out when every root of z² − b·z + c (its b and c above) lies inside the unit
+circle, and the largest |root| is the rate ρ: the error shrinks like ρᵗ. Hence the bounds on ηλ
+(``surfaces.largest_stable_step``): 2 for gradient descent, 2 + 2β for the heavy ball,
+(2 + 2γ)/(1 + 2γ) for Nesterov. With κ = λ_max/λ_min, the condition number:
+
+- gradient descent's best constant step η = 2/(λ_min + λ_max) balances the two extreme
+  directions, 1 − ηλ_min = −(1 − ηλ_max), at the rate (κ − 1)/(κ + 1);
+- Polyak's heavy ball, η = (2/(√λ_min + √λ_max))² and β = ((√λ_max − √λ_min)/(√λ_max + √λ_min))²,
+  makes every root's modulus √β, the rate (√κ − 1)/(√κ + 1): on κ = 100, 0.82 instead of 0.98.
+  At the two extreme curvatures the roots coincide, so there the error is (a + b·t)·ρᵗ and the
+  ratio of successive errors approaches ρ only as 1 + 1/t does;
+- Newton's method x ← x − H⁻¹∇f rescales every direction by its own curvature: on a quadratic
+  it lands on x* in one step, and near a minimum of any smooth f the number of correct digits
+  doubles at every step.
+
+Every derivative here comes from the engine (``autograd.grad`` with ``create_graph=True``,
+``autograd.functional.hessian``); numpy finds only eigenvalues and roots of polynomials.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .descent import RULES
+from .surfaces import bowl, descent_path, largest_stable_step
+
+# ---------------------------------------------------------------- a Hessian's closed forms
+
+
+def symmetric_matrix(function: str, hessian: Any) -> np.ndarray:
+    """``hessian`` (a Value, an array or nested lists) as a float64 matrix, checked: square, finite, symmetric."""
+    try:
+        matrix = np.asarray(getattr(hessian, "data", hessian), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{function}: hessian must be a square matrix of numbers, got {type(hessian).__name__}") \
+            from None
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.size == 0:
+        raise ValueError(f"{function}: hessian must be a square matrix (n × n, n ≥ 1), got shape {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"{function}: hessian must be finite, got {matrix.tolist()!r:.200}")
+    asymmetry = np.abs(matrix - matrix.T)
+    if np.any(asymmetry > 1e-9 * max(1.0, float(np.abs(matrix).max()))):
+        i, j = np.unravel_index(int(np.argmax(asymmetry)), asymmetry.shape)
+        raise ValueError(f"{function}: hessian must be symmetric (a Hessian is, when f has continuous second "
+                         f"derivatives), but H[{i}, {j}] = {matrix[i, j]:.6g} and H[{j}, {i}] = {matrix[j, i]:.6g}")
+    return matrix
+
+
+def eigenvalues(hessian: Any) -> np.ndarray:
+    """The curvatures of f along the Hessian's eigenvectors, smallest first: λ_min, …, λ_max."""
+    return np.linalg.eigvalsh(symmetric_matrix("eigenvalues", hessian))
+
+
+def extreme_curvatures(function: str, hessian: Any) -> tuple[float, float]:
+    """(λ_min, λ_max), both > 0: the closed forms are about a minimum, where the bowl curves up every way."""
+    curvatures = np.linalg.eigvalsh(symmetric_matrix(function, hessian))
+    if curvatures[0] <= 0:
+        raise ValueError(f"{function}: hessian must be positive definite (every eigenvalue > 0, as at a minimum), "
+                         f"got the eigenvalues {np.round(curvatures, 6).tolist()}")
+    return float(curvatures[0]), float(curvatures[-1])
+
+
+def condition_number(hessian: Any) -> float:
+    """κ = λ_max/λ_min: how much steeper the bowl is across than along."""
+    low, high = extreme_curvatures("condition_number", hessian)
+    return high / low
+
+
+def largest_stable_lr(hessian: Any, rule: str = "gd", momentum: float = 0.0) -> float:
+    """The learning rate below which ``rule`` converges on the quadratic with this Hessian.
+
+    The steepest direction goes first: η·λ_max must stay under the rule's bound (2, 2 + 2β,
+    (2 + 2γ)/(1 + 2γ)), so η < bound/λ_max.
+    """
+    return largest_stable_step(rule, momentum) / extreme_curvatures("largest_stable_lr", hessian)[1]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """A rule's settings for a quadratic, and the rate ρ they give: the error shrinks like ρᵗ."""
+
+    lr: float
+    momentum: float
+    rate: float
+
+
+def optimal_gd(hessian: Any) -> Tuning:
+    """Gradient descent's best constant step η = 2/(λ_min + λ_max), rate (κ − 1)/(κ + 1)."""
+    low, high = extreme_curvatures("optimal_gd", hessian)
+    kappa = high / low
+    return Tuning(lr=2 / (low + high), momentum=0.0, rate=(kappa - 1) / (kappa + 1))
+
+
+def polyak(hessian: Any) -> Tuning:
+    """Polyak's heavy ball: η = (2/(√λ_min + √λ_max))², β = ((√λ_max − √λ_min)/(√λ_max + √λ_min))²,
+    rate √β = (√κ − 1)/(√κ + 1)."""
+    low, high = (math.sqrt(curvature) for curvature in extreme_curvatures("polyak", hessian))
+    return Tuning(lr=(2 / (low + high)) ** 2, momentum=((high - low) / (high + low)) ** 2,
+                  rate=(high - low) / (high + low))
+
+
+def recurrence(rule: str, lr: float, momentum: float, curvature: float) -> tuple[float, float]:
+    """(b, c) of the error's recurrence e_{t+1} = b·e_t − c·e_{t−1} along a direction of curvature λ."""
+    if rule not in RULES:
+        raise ValueError(f"recurrence: unknown rule {rule!r}; choose one of {sorted(RULES)}")
+    shrink = 1 - lr * curvature
+    if rule == "gd":
+        return shrink, 0.0
+    if rule == "momentum":
+        return 1 + momentum - lr * curvature, momentum
+    return (1 + momentum) * shrink, momentum * shrink
+
+
+def iteration_rate(rule: str, lr: float, momentum: float, curvatures: Sequence[float]) -> float:
+    """ρ: the largest |root| of z² − b·z + c over the curvatures, the factor the error shrinks by
+    per step late in the run (it grows when ρ > 1)."""
+    return max(float(np.max(np.abs(np.roots([1.0, -b, c])))) if c else abs(b)
+               for b, c in (recurrence(rule, lr, momentum, curvature) for curvature in curvatures))
+
+
+# ---------------------------------------------------------------- measuring a run
+
+# Below this, an error measures rounding, not the rule: x_t − x* cannot be smaller than about 1e-16·|x*|.
+ERROR_FLOOR = 1e-12
+
+
+def distances(points: np.ndarray, minimum: Sequence[float]) -> np.ndarray:
+    """‖x_t − x*‖ for each iterate (a row of ``points``, or a number for a function of one variable)."""
+    points = np.asarray(points, dtype=np.float64)
+    gaps = points - np.asarray(minimum, dtype=np.float64)
+    return np.abs(gaps) if gaps.ndim == 1 else np.linalg.norm(gaps, axis=1)
+
+
+def measured_rate(errors: Sequence[float], floor: float = ERROR_FLOOR) -> tuple[int, float]:
+    """(t, e_{t+1}/e_t) for the last two errors of the run before one falls below ``floor`` (or overflows).
+
+    Late in a run the slowest direction is all that is left, so this ratio approaches the
+    rate ρ; below the floor it would measure rounding instead.
+    """
+    errors = np.asarray(errors, dtype=np.float64)
+    if errors.ndim != 1:
+        raise ValueError(f"measured_rate: errors must be a sequence of numbers, got shape {errors.shape}")
+    below = np.flatnonzero(~(np.isfinite(errors) & (errors >= floor)))  # a run that overflowed stops there too
+    end = int(below[0]) if below.size else errors.size
+    if end < 2:
+        raise ValueError(f"measured_rate: need two errors of at least {floor:g} before the first one below it, "
+                         f"got {errors[:3].tolist()}…")
+    return end - 2, float(errors[end - 1] / errors[end - 2])
+
+
+# ---------------------------------------------------------------- the bowl, with d2l's settings
+
+BOWL_COEFFICIENTS = (0.1, 2.0)  # f(x) = 0.1·x₁² + 2·x₂² (surfaces.bowl): its Hessian is diag(2·0.1, 2·2)
+BOWL_START = (-5.0, -2.0)  # where d2l's train_2d starts
+D2L_EPOCHS = 20
+# d2l's runs on the bowl: (rule, η, β). d2l writes momentum as PyTorch does (v ← βv + g; x ← x − ηv):
+# with a constant η its iterates are the slides' (v ← βv + ηg; x ← x − v), optim.Momentum's.
+D2L_RUNS = (("gd", 0.4, 0.0), ("gd", 0.6, 0.0), ("momentum", 0.6, 0.5))
+OPTIMAL_STEPS = 400  # gradient descent at its best step gets below ERROR_FLOOR in under 300 on the bowl
+
+
+def bowl_point(function: str, start: Any) -> tuple[float, float]:
+    """``start`` as a point (x₁, x₂) of the bowl, checked: two finite numbers."""
+    try:
+        point = np.asarray(getattr(start, "data", start), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{function}: start must be a point (x₁, x₂) of two numbers, got {start!r:.80}") from None
+    if point.shape != (2,) or not np.all(np.isfinite(point)):
+        raise ValueError(f"{function}: start must be a point (x₁, x₂) of two finite numbers, got shape "
+                         f"{point.shape}: {point.tolist()!r:.80}")
+    return float(point[0]), float(point[1])
+
+
+def bowl_path(rule: str, lr: float, momentum: float = 0.0, steps: int = D2L_EPOCHS,
+              start: Any = BOWL_START) -> np.ndarray:
+    """``rule``'s iterates x₀, x₁, … on the bowl as rows (x₁, x₂), taken by ``optim``; a run that
+    diverges goes on until f overflows, so that its growth can be measured."""
+    start = bowl_point("bowl_path", start)
+    return descent_path(rule, bowl, start, lr, momentum, steps, limit=math.inf)
