@@ -12,7 +12,8 @@ from tinygrad_edu import Value, nn, optim
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 ROW = re.compile(r"^\| `([\w.]+)` \| (.+) \|$", re.MULTILINE)
-MODULES = ["tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
+MODULES = ["tinygrad_edu", "tinygrad_edu.autograd", "tinygrad_edu.autograd.functional",
+           "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
            "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.viz.plot", "tinygrad_edu.viz.render",
            "tinygrad_edu.interop",
            "tinygrad_edu.lecture.mlp", "tinygrad_edu.lecture.descent", "tinygrad_edu.lecture.regression",

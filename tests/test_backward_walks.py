@@ -54,9 +54,9 @@ def matmul(draw, nodes):
     if a.ndim == 0:
         a = apply(ops.Reshape((1, 1)), a)
     inner = a.shape[-1]
-    b = pick(draw, nodes, lambda node: node.ndim == 2 and node.shape[0] == inner)
-    if b.ndim != 2 or b.shape[0] != inner:
-        b = Value(floats(draw, (inner, N), np.float64))  # a constant of the right shape
+    b = pick(draw, nodes, lambda node: node.ndim == 2 and node.shape[0] == inner and node.dtype == a.dtype)
+    if b.ndim != 2 or b.shape[0] != inner or b.dtype != a.dtype:  # PyTorch multiplies matrices of one dtype
+        b = Value(floats(draw, (inner, N), a.dtype))  # a constant of the right shape
     return apply(ops.MatMul(), a, b)
 
 
@@ -80,6 +80,28 @@ def index(draw, nodes):
         return apply(ops.Index(()), x)
     rows = draw(st.lists(st.integers(0, x.shape[0] - 1), min_size=x.shape[0], max_size=x.shape[0]))
     return apply(ops.Index(np.array(rows)), x)  # repeated rows: their gradients add up
+
+
+def where(draw, nodes):
+    x, y = pick(draw, nodes), pick(draw, nodes)
+    condition = floats(draw, x.shape, np.float64) > 0  # the shape of x: it broadcasts with y as x does
+    return apply(ops.Where(condition), x, y)
+
+
+def expand(draw, nodes):
+    x = pick(draw, nodes)
+    return apply(ops.Expand((N,) + np.broadcast_shapes(x.shape, (N,) * x.ndim)), x)  # every side N: it broadcasts on
+
+
+def index_put(draw, nodes):
+    base = pick(draw, nodes, lambda node: node.ndim >= 1)
+    if base.ndim == 0:
+        base = apply(ops.Reshape((1,)), base)
+    rows = np.array(draw(st.lists(st.integers(0, base.shape[0] - 1), min_size=1, max_size=4)))
+    values = pick(draw, nodes, lambda node: node.ndim == 0)  # a 0-d value broadcasts to every row
+    if values.ndim:
+        values = apply(ops.Sum(), values)
+    return apply(ops.IndexPut(rows, accumulate=draw(st.booleans())), base, values)
 
 
 def softmax(op_class):
@@ -119,9 +141,10 @@ BUILDERS = {
     ops.Add: binary(ops.Add), ops.Sub: binary(ops.Sub), ops.Mul: binary(ops.Mul), ops.Div: binary(ops.Div),
     ops.Neg: unary(ops.Neg), ops.Pow: binary(ops.Pow), ops.MatMul: matmul,
     ops.Exp: unary(ops.Exp), ops.Log: unary(ops.Log), ops.Relu: unary(ops.Relu),
-    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast,
+    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast, ops.Where: where,
     ops.Sum: reduction(ops.Sum), ops.Mean: reduction(ops.Mean), ops.Max: reduction(ops.Max, many_axes=False),
-    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Index: index,
+    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Expand: expand, ops.Index: index,
+    ops.IndexPut: index_put,
     ops.LogSoftmax: softmax(ops.LogSoftmax), ops.Softmax: softmax(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy,
     ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits, ops.NllLoss: nll_loss,
@@ -213,3 +236,23 @@ def test_both_walks_refuse_a_value_changed_in_place_with_the_same_words():
             walk(loss, np.array(1.0))
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (ops.Add, 2), (ops.Mul, 2), (ops.Exp, 1), (ops.Neg, 1), (lambda: ops.Sum(axis=0), 1),
+], ids=["add", "mul", "exp", "neg", "sum"])
+def test_apply_records_what_the_plain_record_keeps(make, inputs):
+    values = [Value(np.array([1.0, 2.0]), requires_grad=True), Value(np.array([3.0, 4.0]))][:inputs]
+    for position, value in enumerate(values):
+        value._version = 5 + position  # as if changed in place before: the versions recorded are these
+    applied = make()
+    apply(applied, *values)  # apply's tuned body
+    recorded = make()
+    recorded.record(tuple(values), tuple(value.requires_grad for value in values))  # the plain version
+    assert applied.parents == recorded.parents and applied.needs_input_grad == recorded.needs_input_grad
+    assert (applied._first_input, applied._second_input) == (recorded._first_input, recorded._second_input)
+    if applied.saved:
+        assert applied.versions == recorded.versions
+        assert [applied.recorded_version(p) for p in range(inputs)] == [5 + p for p in range(inputs)]
+    else:
+        assert not hasattr(applied, "versions") and not hasattr(recorded, "versions")

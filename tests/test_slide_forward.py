@@ -6,7 +6,7 @@ import tinygrad_edu as tg
 
 
 def test_slide_forward_with_value_ops_gives_z_018_and_sigmoid_05449():
-    x = tg.tensor([1.0, 2.0])
+    x = tg.tensor([1.0, 2.0], dtype=np.float64)  # PyTorch multiplies matrices of one dtype only
     w_h = tg.Value(np.full((2, 2), 0.1), dtype=np.float64, requires_grad=True)
     b_h = tg.Value(np.full(2, 0.1), dtype=np.float64, requires_grad=True)
     w_z = tg.Value(np.full((1, 2), 0.1), dtype=np.float64, requires_grad=True)

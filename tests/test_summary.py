@@ -14,7 +14,7 @@ class Shift(nn.Module):
 
     def __init__(self, n):
         super().__init__()
-        self.bias = Parameter(np.zeros(n))
+        self.bias = Parameter(np.zeros(n, dtype=np.float32))
 
     def forward(self, x):
         return x + self.bias

@@ -24,7 +24,7 @@ matplotlib or torch.
 from importlib import import_module
 from typing import Any
 
-from . import interop, nn, optim
+from . import autograd, interop, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
 from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
@@ -58,7 +58,7 @@ __all__ = [
     "Value", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "zeros", "ones", "rand", "randn", "arange", "argmax", "manual_seed", "generator",
     "gradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
-    "nn", "optim", "summary", "SummaryResult", "save", "load",
+    "autograd", "nn", "optim", "summary", "SummaryResult", "save", "load",
     "draw_graph", "trace_backward", "print_trace", "TraceStep", "write_backward_page", "interop",
     "__version__",
 ]

@@ -88,11 +88,16 @@ def number_dtype(function: str, dtype: Any) -> np.dtype:
     return dtype
 
 
-def grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
-    """A gradient given by the user (its numbers: a Value's data, an array or a number), as a new
-    array of ``dtype``: it must be numbers."""
+def grad_array(function: str, grad: Any, dtype: np.dtype, argument: str = "grad") -> np.ndarray:
+    """A gradient given by the user as ``argument`` (its numbers: a Value's data, an array or a number),
+    as a new array of ``dtype``: it must be numbers."""
     array = np.asarray(grad)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{function}: grad must be numbers (a Value, an array or a number), "
-                        f"got {type(grad).__name__} {grad!r:.80}")
+    check_gradient_dtype(function, argument, array.dtype, grad)
     return np.array(array, dtype=dtype)
+
+
+def check_gradient_dtype(function: str, argument: str, dtype: np.dtype, given: Any) -> None:
+    """A gradient must be numbers (bool, integer or floating; cast to the Value's dtype, as PyTorch casts it)."""
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{function}: {argument} must be numbers (a Value, an array or a number), "
+                        f"got {type(given).__name__} {given!r:.80}")

@@ -68,6 +68,36 @@ def torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.dtype:
     return dtype
 
 
+def check_dtypes(op: ops.Function, arrays: list) -> None:
+    """Raise a TypeError, naming the operation and the dtypes, where PyTorch refuses to compute
+    ``op`` on inputs of these dtypes; where it computes, so do we (``torch_dtype`` gives the result's).
+
+    PyTorch refuses: to subtract or negate bools (``True - x`` included: a Python bool stays a
+    bool, value._lift), the relu of bools, the mean, softmax and log_softmax of integers or bools,
+    a bool to a bool power, and a matrix product of two dtypes or of bools.
+    """
+    kind, dtypes = type(op), [array.dtype for array in arrays]
+    bools, hint = [dtype.kind == "b" for dtype in dtypes], "x.to(np.float32)"
+    if kind is ops.Sub and any(bools):
+        problem = "subtraction with bools is not supported"
+    elif kind is ops.Neg and any(bools):
+        problem = "negation of bools is not supported"
+    elif kind is ops.Relu and any(bools):
+        problem = "relu of bools is not supported"
+    elif kind in (ops.Mean, ops.Softmax, ops.LogSoftmax) and dtypes[0].kind != "f":
+        problem = f"{op.name} of integers or bools is not supported"
+    elif kind is ops.Pow and all(bools):
+        problem = "a bool to a bool power is not supported"
+    elif kind is ops.MatMul and any(bools):
+        problem = "a matrix product of bools is not supported"
+    elif kind is ops.MatMul and dtypes[0] != dtypes[1]:
+        problem, hint = "a matrix product needs both matrices of one dtype", "a @ b.to(a.dtype)"
+    else:
+        return
+    names = " and ".join(dtype.name for dtype in dtypes)
+    raise TypeError(f"{op.name}: {problem}, as in PyTorch; got {names}. Convert first, as in {hint}")
+
+
 def forward_in_torch_dtype(op: ops.Function, arrays: list, data: np.ndarray) -> np.ndarray:
     """``data`` = ``op.forward(*arrays)``, or ``op.forward`` again in the dtype PyTorch would compute
     in where numpy's differs: the inputs converted to it, so that the arithmetic is PyTorch's too."""

@@ -8,6 +8,13 @@ arrays and keeps what the derivative needs; ``backward(grad)`` receives
 The classes know nothing about ``Value``: ``value.apply`` calls ``forward`` and records
 the operation in the graph, and ``autograd`` calls ``backward`` on the way back. ``OPS``
 at the bottom lists every operation, so that tests check them all.
+
+Each derivative is written once, and runs two ways. A plain ``backward()`` hands it numpy
+arrays. ``backward(create_graph=True)`` hands it Values (``keeps`` says which attributes hold
+an input or the output; ``autograd.on_values`` puts the Values there), so that the same
+formula records a graph of the gradient, which can be differentiated again. That is why the
+formulas use only operators, the methods arrays and Values share (``sum``, ``reshape``,
+``swapaxes``, ``shape``) and the few functions below ``unbroadcast`` (``exp``, ``where``, …).
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ class Function(Recorded):
     ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d
     data) and returns the output. It keeps on ``self`` (in ``__slots__``) what
     ``backward`` needs: inputs, output, shapes. It may run again (``value.apply``
-    redoes it in PyTorch's dtype), so it sets what it keeps rather than adding to it,
-    and it never changes a kept array in place: that is a Value's own data.
+    redoes it in PyTorch's dtype; ``viz.trace`` runs a copy on broadcast inputs), so
+    it sets what it keeps rather than adding to it, and it never changes a kept array
+    in place: that is a Value's own data.
 
     ``backward(grad)`` gets dL/d(output), in the output's shape, and returns a tuple
     with dL/d(input) for each input, in that input's shape; None is allowed where
@@ -38,11 +46,18 @@ class Function(Recorded):
     position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
     is ``((1,), (0,))``. A Value read there that has changed in place since is
     refused (``autograd.check_versions``).
+
+    ``keeps`` maps each attribute ``backward`` reads that holds an input's data (by
+    position) or the output (-1) to that position: Mul's is ``{"a": 0, "b": 1}``; ``{}``
+    for an operation that reads none. Declaring it says that ``backward`` also computes
+    on Values (see the module's docstring); the class that writes ``backward`` declares it,
+    and without it (None) the operation has no second derivative.
     """
 
     __slots__ = ()
     name = "function"  # the label graphs and traces show
     saved: tuple = ()
+    keeps: dict | None = None
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -68,6 +83,61 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
+# ---------------------------------------------------------------- what the derivatives compute with
+#
+# On numpy arrays (a first-order backward) each function is numpy's; on Values
+# (``create_graph``) the Value method of the same meaning, which records it. The condition
+# of ``where`` is data (a mask, such as out <= 0): it has no derivative.
+
+ARRAYS = (np.ndarray, np.generic)  # what a first-order backward computes with (a 0-d one gets numpy scalars)
+NUMBERS = ARRAYS + (int, float)
+
+
+def exp(x): return np.exp(x) if isinstance(x, ARRAYS) else x.exp()
+def log(x): return np.log(x) if isinstance(x, ARRAYS) else x.log()
+def permute(x, axes): return x.transpose(axes) if isinstance(x, ARRAYS) else x.permute(axes)
+def new_zeros(x, shape): return np.zeros(shape, dtype=x.dtype) if isinstance(x, ARRAYS) else x.new_zeros(shape)
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e⁻ˣ); on arrays as e^−ln(1 + e⁻ˣ), which never overflows."""
+    return np.exp(-np.logaddexp(0, -x)) if isinstance(x, ARRAYS) else x.sigmoid()
+
+
+def where(condition, x, y):
+    """x where ``condition`` holds, else y (numpy's ``where``); either may be a number."""
+    if not isinstance(x, NUMBERS):
+        return x.where(condition, y)
+    if not isinstance(y, NUMBERS):
+        return y.where(~condition, x)
+    return np.where(condition, x, y)
+
+
+def cast(x, dtype):
+    """x in ``dtype`` (itself if it is already)."""
+    if x.dtype == dtype:
+        return x
+    return x.astype(dtype) if isinstance(x, ARRAYS) else x.to(dtype)
+
+
+def expand(x, shape: tuple):
+    """x broadcast to ``shape``: each element copied along the axes where it has size 1 (or none)."""
+    if not isinstance(x, ARRAYS):
+        return x.expand(shape)
+    # speed: one broadcasting assignment instead of np.broadcast_to (a Python-level function; the
+    # next operation makes the full-size array anyway), see benchmarks/README.md.
+    spread = np.empty(shape, dtype=x.dtype)
+    spread[...] = x
+    return spread
+
+
+def index_put(base, index, values, accumulate: bool):
+    """A copy of ``base`` with ``values`` put at ``index`` (added up with ``accumulate``): ``IndexPut``."""
+    if isinstance(base, ARRAYS):
+        return IndexPut(index, accumulate).forward(base, values)
+    return base.index_put(index, values, accumulate)
+
+
 # ---------------------------------------------------------------- arithmetic
 
 class Add(Function):
@@ -75,6 +145,7 @@ class Add(Function):
 
     __slots__ = ("a_shape", "b_shape")
     name = "add"
+    keeps = {}
 
     def forward(self, a, b):
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -89,6 +160,7 @@ class Sub(Function):
 
     __slots__ = ("a_shape", "b_shape")
     name = "sub"
+    keeps = {}
 
     def forward(self, a, b):
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -104,6 +176,7 @@ class Mul(Function):
     __slots__ = ("a", "b")
     name = "mul"
     saved = ((1,), (0,))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -119,6 +192,7 @@ class Div(Function):
     __slots__ = ("b", "out", "a_shape")
     name = "div"
     saved = ((1,), (1, -1))
+    keeps = {"b": 1, "out": -1}
 
     def forward(self, a, b):
         self.a_shape, self.b = a.shape, b
@@ -135,6 +209,7 @@ class Neg(Function):
 
     __slots__ = ()
     name = "neg"
+    keeps = {}
 
     def forward(self, a):
         return -a
@@ -159,6 +234,7 @@ class Pow(Function):
     __slots__ = ("a", "b", "out")
     name = "pow"
     saved = ((0, 1), (0, 1, -1))
+    keeps = {"a": 0, "b": 1, "out": -1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -168,14 +244,14 @@ class Pow(Function):
     def backward(self, grad):
         a, b = self.a, self.b
         grad_a = grad_b = None
-        # The limits are chosen by np.where after the formula has been
+        # The limits are chosen by where after the formula has been
         # evaluated everywhere, so the 0·∞ it throws away must not warn.
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.needs_input_grad[0]:
-                grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
+                grad_a = unbroadcast(where(b != 0, grad * b * a ** (b - 1), 0), a.shape)
             if self.needs_input_grad[1]:
                 edge = (a == 0) & (b >= 0)
-                grad_b = unbroadcast(grad * np.where(edge, 0, self.out * np.log(a)), b.shape)
+                grad_b = unbroadcast(grad * where(edge, 0, self.out * log(a)), b.shape)
         return grad_a, grad_b
 
 
@@ -191,6 +267,7 @@ class MatMul(Function):
     __slots__ = ("a", "b")
     name = "matmul"
     saved = ((1,), (0,))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -203,14 +280,15 @@ class MatMul(Function):
         # b's axis first: for vector @ vector the output grad is 0-d, and only after
         # gaining b's column axis does it have an axis -2 for a's row.
         if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+            grad = grad[..., np.newaxis]
         if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
+            grad = grad[..., np.newaxis, :]
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            if grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous and b2.flags.f_contiguous:
+            if (isinstance(b2, np.ndarray) and grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous
+                    and b2.flags.f_contiguous):
                 # speed: b is a transposed view, as W.T in Linear's x @ W.T: (gradᵀ @ a)ᵀ is the same
                 # product, laid out as b is, so that W's gradient comes back row-major like W and the
                 # optimizer's update streams through memory instead of striding; see benchmarks/README.md.
@@ -228,6 +306,7 @@ class Exp(Function):
     __slots__ = ("out",)
     name = "exp"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         self.out = np.exp(x)
@@ -243,6 +322,7 @@ class Log(Function):
     __slots__ = ("x",)
     name = "log"
     saved = ((0,),)
+    keeps = {"x": 0}
 
     def forward(self, x):
         self.x = x
@@ -263,6 +343,7 @@ class Relu(Function):
     __slots__ = ("out",)
     name = "relu"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
@@ -275,15 +356,19 @@ class Relu(Function):
         # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
         out = self.out
         # speed: a 0-d Value's numpy scalar (value._forward) takes a branch; with a finite upstream
-        # the product by the mask equals np.where's choice at a fraction of its cost. See
+        # the product by the mask equals where's choice at a fraction of its cost. See
         # benchmarks/README.md.
-        if type(out) is not np.ndarray:
+        if isinstance(out, np.generic):
             return (type(out)(0) if out <= 0 else grad,)  # out's type is grad's dtype (backward casts grad)
-        if np.isfinite(grad).all():
+        if type(out) is np.ndarray and np.isfinite(grad).all():
             # + 0.0: where relu is flat a negative gradient times 0 is −0.0, and PyTorch's is +0.0
             # (only an upstream of exactly −0.0 where relu passes it comes back +0.0).
             return (grad * ~(out <= 0) + 0.0,)
-        return (np.where(out <= 0, 0, grad),)
+        # Where relu is flat: 0, written 0·out + 0.0 (+0.0 also at out = −0.0; the 0·∞ it throws away
+        # where out = ∞ must not warn) so that, as with PyTorch's threshold_backward, the gradient is
+        # a function of out (with derivative 0), and differentiating it again gives 0.
+        with np.errstate(invalid="ignore"):
+            return (where(out <= 0, 0 * out + 0.0, grad),)
 
 
 class Sigmoid(Function):
@@ -296,6 +381,7 @@ class Sigmoid(Function):
     __slots__ = ("out",)
     name = "sigmoid"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         # −1.0·|x|, not −|x|: numpy cannot negate a bool, nor multiply a uint8 by the int −1, and PyTorch
@@ -314,6 +400,7 @@ class Tanh(Function):
     __slots__ = ("out",)
     name = "tanh"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         self.out = np.tanh(x)
@@ -328,6 +415,7 @@ class Cast(Function):
 
     __slots__ = ("dtype", "x_dtype")
     name = "cast"
+    keeps = {}
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -337,23 +425,43 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, grad):
-        return (grad.astype(self.x_dtype),)
+        return (cast(grad, self.x_dtype),)
+
+
+class Where(Function):
+    """out = x where the condition holds, else y.   dout/dx = 1 where it holds, else 0;   dout/dy = the opposite.
+
+    The condition is data (a mask, such as the comparison out > 0), not an input: it has no
+    derivative. relu's, max's and pow's derivatives choose with it (the function ``where``
+    above), so their gradients are differentiable in the upstream gradient, as in PyTorch.
+    """
+
+    __slots__ = ("condition", "x_shape", "y_shape")
+    name = "where"
+    keeps = {}
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, x, y):
+        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
+        return np.where(self.condition, x, y)
+
+    def backward(self, grad):
+        return (unbroadcast(where(self.condition, grad, 0), self.x_shape),
+                unbroadcast(where(~self.condition, grad, 0), self.y_shape))
 
 
 # ---------------------------------------------------------------- reductions
 
-def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
+def _expand_reduced(grad, axes: tuple, keepdims: bool, shape: tuple):
     """Give a reduction's gradient its axes back (size 1), then spread it over the input's shape.
 
     ``keepdims`` needs no test: a kept axis already has size 1, and reshaping to the
     same shape changes nothing.
     """
-    # speed: one broadcasting assignment instead of np.expand_dims and np.broadcast_to (Python-level
-    # functions; the next operation makes the full-size array anyway), see benchmarks/README.md.
     kept = tuple(1 if axis in axes else size for axis, size in enumerate(shape))
-    spread = np.empty(shape, dtype=grad.dtype)
-    spread[...] = grad.reshape(kept)
-    return spread
+    return expand(grad.reshape(kept), shape)
 
 
 class Sum(Function):
@@ -361,6 +469,7 @@ class Sum(Function):
 
     __slots__ = ("axis", "keepdims", "x_shape")
     name = "sum"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -379,6 +488,7 @@ class Mean(Function):
 
     __slots__ = ("axis", "keepdims", "x_shape", "count")
     name = "mean"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -408,31 +518,30 @@ class Max(Function):
     When the maximum is NaN, the NaN elements share the gradient, as in PyTorch.
     """
 
-    __slots__ = ("axis", "keepdims", "x_shape", "index")
+    __slots__ = ("axis", "keepdims", "kept_shape", "chosen", "ties")
     name = "max"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        self.x_shape = np.shape(x)
         if self.axis is None:
             out = x.max()
-            self.index = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
-            return np.reshape(out, (1,) * x.ndim) if self.keepdims else np.asarray(out)
-        self.index = np.argmax(x, axis=self.axis, keepdims=True)
-        out = np.take_along_axis(x, self.index, axis=self.axis)
+            self.chosen = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
+            self.ties, self.kept_shape = np.count_nonzero(self.chosen), (1,) * np.ndim(x)
+            return np.reshape(out, self.kept_shape) if self.keepdims else np.asarray(out)
+        index = np.argmax(x, axis=self.axis, keepdims=True)
+        self.chosen = np.zeros(x.shape, dtype=bool)  # the first maximum along the axis, alone
+        np.put_along_axis(self.chosen, index, True, axis=self.axis)
+        self.ties, self.kept_shape = 1, index.shape
+        out = np.take_along_axis(x, index, axis=self.axis)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
-        if self.axis is None:  # np.where, not mask·grad: an infinite grad must not make ∞·0 = nan
-            share = np.reshape(grad, ()) / np.count_nonzero(self.index)
-            return (np.where(self.index, share, 0).astype(grad.dtype, copy=False),)
-        dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if not self.keepdims:
-            grad = np.expand_dims(grad, self.axis)
-        np.put_along_axis(dx, self.index, grad, axis=self.axis)
-        return (dx,)
+        # where, not mask·grad: an infinite grad must not make ∞·0 = nan where the mask is 0.
+        share = grad.reshape(self.kept_shape) / self.ties
+        return (where(self.chosen, share, 0),)
 
 
 # ---------------------------------------------------------------- shape
@@ -442,6 +551,7 @@ class Reshape(Function):
 
     __slots__ = ("shape", "x_shape")
     name = "reshape"
+    keeps = {}
 
     def __init__(self, shape):
         self.shape = shape
@@ -459,6 +569,7 @@ class Transpose(Function):
 
     __slots__ = ("axes",)
     name = "transpose"
+    keeps = {}
 
     def __init__(self, axes=None):
         self.axes = axes
@@ -476,7 +587,28 @@ class Transpose(Function):
         # The inverse permutation is the argsort of the axes. speed: in plain Python, not numpy's
         # argsort of a short tuple; see benchmarks/README.md.
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
-        return (grad.transpose(inverse),)
+        return (permute(grad, inverse),)
+
+
+class Expand(Function):
+    """out = x broadcast to ``shape``: each element copied along the axes where x has size 1, and along
+    new leading axes.   dL/dx = the copies' gradients summed back (unbroadcast)."""
+
+    __slots__ = ("shape", "x_shape")
+    name = "expand"
+    keeps = {}
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.x_shape = np.shape(x)
+        if np.broadcast_shapes(self.x_shape, self.shape) != self.shape:  # (a ValueError too if they do not broadcast)
+            raise ValueError(f"shape {self.x_shape} does not expand to {self.shape}")
+        return expand(x, self.shape)
+
+    def backward(self, grad):
+        return (unbroadcast(grad, self.x_shape),)
 
 
 class Index(Function):
@@ -489,6 +621,7 @@ class Index(Function):
 
     __slots__ = ("index", "x_shape", "split")
     name = "index"
+    keeps = {}
 
     def __init__(self, index):
         self.index = index
@@ -503,13 +636,42 @@ class Index(Function):
         return np.asarray(x[self.index])
 
     def backward(self, grad):
-        dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if self.split is not None:
-            integers, rest = self.split
-            np.add.at(dx[integers], rest, grad)  # dx[integers] is a view: add.at writes into dx
+        # Into zeros of x's shape, added up: an element selected twice receives both gradients.
+        return (index_put(new_zeros(grad, self.x_shape), self.index, grad, accumulate=True),)
+
+
+class IndexPut(Function):
+    """out = base with out[index] = values, or with ``accumulate`` out[index] += values (an element
+    named twice then receives both).   dL/dvalues = dL/dout[index];   dL/dbase = dL/dout, with 0 where
+    values replaced base (not with ``accumulate``).
+
+    Index's reverse: Index's gradient is put into zeros this way, and the gradient of this
+    operation is picked out again by the index. The index is read as Index reads it.
+    """
+
+    __slots__ = ("index", "accumulate", "split", "values_shape")
+    name = "index_put"
+    keeps = {}
+
+    def __init__(self, index, accumulate=False):
+        self.index, self.accumulate = index, accumulate
+
+    def forward(self, base, values):
+        self.values_shape = np.shape(values)
+        self.index = without_ellipsis(self.index, np.ndim(base))
+        self.split = split_integers(self.index)
+        out = np.array(base)  # a copy: base is a Value's own data
+        target, index = (out, self.index) if self.split is None else (out[self.split[0]], self.split[1])
+        if self.accumulate:
+            np.add.at(target, index, values)  # unlike target[index] += values, add.at sums repeated indices
         else:
-            np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
-        return (dx,)
+            target[index] = values  # out[integers] is a view: this writes into out
+        return out
+
+    def backward(self, grad):
+        picked = grad[self.index] if self.split is None else grad[self.split[0]][self.split[1]]
+        grad_base = grad if self.accumulate else index_put(grad, self.index, 0, False)
+        return grad_base, unbroadcast(picked, self.values_shape)
 
 
 # ---------------------------------------------------------------- softmax family
@@ -524,6 +686,7 @@ class LogSoftmax(Function):
     __slots__ = ("axis", "out")
     name = "log_softmax"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -539,7 +702,7 @@ class LogSoftmax(Function):
         return self.out
 
     def backward(self, grad):
-        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+        return (grad - exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
 
 
 class Softmax(Function):
@@ -548,6 +711,7 @@ class Softmax(Function):
     __slots__ = ("axis", "out")
     name = "softmax"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -598,9 +762,10 @@ class BinaryCrossEntropy(Function):
     is large but finite, and it is exactly 0 when x = y there.
     """
 
-    __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
+    __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy"
     saved = ((0, 1), ())
+    keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -608,20 +773,22 @@ class BinaryCrossEntropy(Function):
     def forward(self, x, y):
         self.x, self.y = x, y
         with np.errstate(divide="ignore"):  # ln 0 = −∞ is expected here: the clamp handles it
-            self.log_x, self.log_1mx = np.log(x), np.log1p(-x)
-        losses = -(y * np.maximum(self.log_x, -100) + (1 - y) * np.maximum(self.log_1mx, -100))
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        losses = -(y * np.maximum(log_x, -100) + (1 - y) * np.maximum(log_1mx, -100))
         self.losses_shape = np.shape(losses)  # x and y broadcast together
         return _reduce(losses, self.reduction)
 
     def backward(self, grad):
         x, y = self.x, self.y
         # Each loss element's gradient, in the broadcast shape, so each input can sum its own back.
-        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        grad = expand(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
         # PyTorch's floor is the float32 number 1e-12 (9.99999996e-13) even in float64; we match it.
-        grad_x = unbroadcast(grad * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12)), np.shape(x))
+        floor, spread = np.float32(1e-12), x * (1 - x)
+        grad_x = unbroadcast(grad * (x - y) / where(spread > floor, spread, floor), np.shape(x))
         grad_y = None
         if self.needs_input_grad[1]:
-            grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
+            with np.errstate(divide="ignore"):  # ln 0 = −∞ at x = 0 or 1: an infinite gradient, as in PyTorch
+                grad_y = unbroadcast(grad * (log(1 - x) - log(x)), np.shape(y))
         return grad_x, grad_y
 
 
@@ -641,6 +808,7 @@ class BinaryCrossEntropyWithLogits(Function):
     __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy_with_logits"
     saved = ((0, 1), (0,))
+    keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -654,9 +822,8 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def backward(self, grad):
         x, y = self.x, self.y
-        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
-        sigmoid = np.exp(-np.logaddexp(0, -x))  # σ(x) = 1/(1 + e⁻ˣ), without overflow
-        grad_x = unbroadcast(grad * (sigmoid - y), np.shape(x))
+        grad = expand(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        grad_x = unbroadcast(grad * (sigmoid(x) - y), np.shape(x))
         grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
         return grad_x, grad_y
 
@@ -685,6 +852,7 @@ class NllLoss(Function):
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
                  "total", "kept")
     name = "nll_loss"
+    keeps = {}
 
     def __init__(self, target, weight=None, ignore_index=-100, reduction="mean"):
         self.target, self.class_weight = np.asarray(target), weight
@@ -718,17 +886,17 @@ class NllLoss(Function):
         return loss / self.total if self.reduction == "mean" else loss
 
     def backward(self, grad):
-        dx = np.zeros(self.x_shape, dtype=self.weights.dtype)
+        # Each sample's target class receives −wᵢ·g (÷ Σ wᵢ for 'mean'), put into zeros: no position twice.
+        zeros = new_zeros(grad, self.x_shape)
         if self.kept is None and self.class_weight is None and self.total:  # every wᵢ is 1: nothing to mask
-            dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
-            return (dx,)
+            return (index_put(zeros, self.index, -self.weights * _share(grad, self.reduction, self.total), False),)
         with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
-            dx[self.index] = self._masked(-self.weights * _share(grad, self.reduction, self.total))
-        return (dx,)
+            shares = self._masked(-self.weights * _share(grad, self.reduction, self.total))
+        return (index_put(zeros, self.index, shares, False),)
 
     def _masked(self, picked: np.ndarray) -> np.ndarray:
         """``picked`` (one number per sample), +0.0 at every ignored sample."""
-        return picked if self.kept is None else np.where(self.kept, picked, 0)
+        return picked if self.kept is None else where(self.kept, picked, 0)
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
@@ -736,9 +904,9 @@ class NllLoss(Function):
 # without a strategy there makes that test fail.
 OPS = (
     Add, Sub, Mul, Div, Neg, Pow, MatMul,
-    Exp, Log, Relu, Sigmoid, Tanh, Cast,
+    Exp, Log, Relu, Sigmoid, Tanh, Cast, Where,
     Sum, Mean, Max,
-    Reshape, Transpose, Index,
+    Reshape, Transpose, Expand, Index, IndexPut,
     LogSoftmax, Softmax,
     BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss,
 )

@@ -18,20 +18,34 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
-from .arguments import check_axes, check_dim, check_flag, check_ints, grad_array, number_dtype
-from .dtypes import CATEGORY, as_array, forward_in_torch_dtype
+from .arguments import check_axes, check_dim, check_flag, check_gradient_dtype, check_ints, grad_array, number_dtype
+from .dtypes import CATEGORY, as_array, check_dtypes, forward_in_torch_dtype
+from .grad_mode import _mode as _grad_mode
 from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
+from .threads import GRAD_LOCK
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad (and grad mode
-    is on), record ``op`` in the graph as the output's creator (recording.py)."""
+    is on), record ``op`` in the graph as the output's creator. Plainly::
+
+        data = _forward(op, inputs)
+        needs_input_grad = tuple(value.requires_grad for value in inputs)
+        if not any(needs_input_grad) or not is_grad_enabled():
+            return _new_value(data)
+        op.record(inputs, needs_input_grad)  # recording.py
+        return _new_value(data, op)
+    """
+    # speed: grad mode's flag read and ``op.record`` written out (recording.py), see benchmarks/README.md
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
+    if True not in needs_input_grad or not _grad_mode.enabled:
         return _new_value(data)
-    op.record(inputs, needs_input_grad)
+    op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
+    op.needs_input_grad = needs_input_grad
+    if op.saved:
+        op.versions = inputs[0]._version << 64 | inputs[-1]._version
     return _new_value(data, op)
 
 
@@ -81,8 +95,14 @@ class Value:
         return self
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """dL/d(this Value) after ``backward()``, or None."""
+    def grad(self) -> np.ndarray | Value | None:
+        """dL/d(this Value) after ``backward()``, or None.
+
+        A numpy array of this Value's shape after a plain ``backward()``. After
+        ``backward(create_graph=True)`` a leaf's is a Value, whose graph is the backward
+        computation, so that it can be differentiated again (PyTorch's ``.grad`` has a
+        ``grad_fn`` then); ``np.asarray(x.grad)`` gives its numbers either way.
+        """
         return self._grad
 
     @grad.setter
@@ -95,22 +115,32 @@ class Value:
             raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
         self._grad = grad
 
-    def _accumulate_grad(self, grad: np.ndarray) -> None:
+    def _accumulate_grad(self, grad: np.ndarray | Value) -> None:
         """A leaf's share of backward: add dL/d(this Value) to ``.grad``, in this Value's dtype, so
-        that two ``backward()`` calls give twice the gradient, as in PyTorch."""
-        # A fresh array: ``grad`` may be shared with another input (add passes the same array
-        # to both) or be a read-only broadcast view.
-        if self._grad is None:
-            self._grad = np.array(grad, dtype=self.data.dtype)
-        else:
-            self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
+        that two ``backward()`` calls give twice the gradient, as in PyTorch.
 
-    def _keep_grad(self, grad: np.ndarray) -> np.ndarray:
-        """A non-leaf's share of backward: dL/d(this Value) in this Value's dtype, kept as ``.grad``
-        for display (each ``backward()`` computes it anew) and returned for its operation's backward."""
-        grad = grad.astype(self.data.dtype, copy=False)  # float32 · float64 sends float64 back
+        Under ``create_graph`` ``grad`` is a Value: ``.grad`` becomes a copy of it (``to``, as PyTorch
+        clones it, so that no other Value shares its numbers), or the sum, both recorded. A plain
+        ``backward()`` after that adds its numbers into that Value in place, as PyTorch does
+        (its version moves on, so a graph that read it refuses to go backward).
+        """
+        with GRAD_LOCK:  # read, add, write: never interleaved with another thread's (threads.py)
+            if isinstance(grad, Value):
+                self._grad = grad.to(self.dtype) if self._grad is None else self._grad + grad
+            elif isinstance(self._grad, Value):
+                np.add(self._grad.data, grad, out=self._grad.data, casting="unsafe")
+                self._grad._version += 1
+            elif self._grad is None:
+                # A fresh array: ``grad`` may be shared with another input (add passes the same
+                # array to both) or be a read-only broadcast view.
+                self._grad = np.array(grad, dtype=self.data.dtype)
+            else:
+                self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
+
+    def _keep_grad(self, grad: np.ndarray | Value) -> None:
+        """A non-leaf's share of backward: dL/d(this Value), in its dtype already, kept as ``.grad`` for
+        display (each ``backward()`` computes it anew): its numbers, also when it is a Value."""
         self._grad = np.asarray(grad)  # an array, also where a 0-d operation computed a numpy scalar
-        return grad
 
     @property
     def shape(self) -> tuple:
@@ -157,14 +187,22 @@ class Value:
 
     # ------------------------------------------------------------ autodiff
 
-    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         """Compute dL/d(leaf) into ``.grad`` for every leaf that requires grad, L being this Value.
 
-        ``grad`` is dL/d(self); it may be left out for a single-element Value (then it is 1).
+        ``gradient`` is dL/d(self); it may be left out for a single-element Value (then it is 1).
         The graph is kept, so backward may run again (``retain_graph`` is accepted for PyTorch
-        compatibility).
+        compatibility). With ``create_graph=True`` what the leaves receive is a Value whose graph
+        is the backward computation, so that it can be differentiated again; with ``inputs``
+        (Values) only those receive their gradient. Both go through ``autograd.accumulate_grads``.
         """
-        grad = _initial_grad(self, grad, retain_graph)
+        if retain_graph is not None:
+            check_flag("backward", "retain_graph", retain_graph)
+        if create_graph is not False or inputs is not None:
+            autograd.accumulate_grads(self, gradient, create_graph, inputs)
+            return
+        grad = initial_grad(self, gradient)
         # Looked up at call time, not imported by name: course mode (tinygrad_edu.course) plugs a
         # student's backward in for one check run by swapping ``autograd.backward``.
         autograd.backward(self, grad)
@@ -179,7 +217,11 @@ class Value:
     def __rmul__(self, other): return apply(ops.Mul(), _lift(other, self), self)
     def __truediv__(self, other): return apply(ops.Div(), self, _lift(other, self))
     def __rtruediv__(self, other): return apply(ops.Div(), _lift(other, self), self)
-    def __pow__(self, other): return apply(ops.Pow(), self, _lift(other, self))
+    def __pow__(self, other):
+        if isinstance(other, bool) and self.data.dtype.kind == "b":  # as PyTorch: x ** True is x, x ** False all True
+            return _new_value(self.data | (not other))
+        return apply(ops.Pow(), self, _lift(other, self))
+
     def __rpow__(self, other): return apply(ops.Pow(), _lift(other, self), self)
     def __matmul__(self, other): return apply(ops.MatMul(), self, _lift(other, self))
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
@@ -230,11 +272,17 @@ class Value:
     def __ipow__(self, other): return self._in_place(ops.Pow, "**=", other)
 
     def __getitem__(self, index) -> Value:
-        if isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Value) else i for i in index)
-        elif isinstance(index, Value):
-            index = index.data
-        return apply(ops.Index(index), self)
+        return apply(ops.Index(_index_data(index)), self)
+
+    def index_put(self, indices, values: Any, accumulate: bool = False) -> Value:
+        """A copy of this Value with ``values`` put where ``self[indices]`` reads, as PyTorch's
+        ``index_put``; with ``accumulate=True`` added instead, an element named twice receiving both."""
+        check_flag("index_put", "accumulate", accumulate)
+        values = _lift(values, self)
+        if values.dtype != self.dtype:
+            raise TypeError(f"index_put: values must have this Value's dtype {self.dtype}, as in PyTorch; got "
+                            f"{values.dtype} (convert them with .to())")
+        return apply(ops.IndexPut(_index_data(indices), accumulate), self, values)
 
     # ------------------------------------------------------------ comparisons (no grad)
 
@@ -242,7 +290,11 @@ class Value:
         other = other.data if isinstance(other, Value) else np.asarray(other)
         if other.dtype.kind not in "fiub":  # as PyTorch: ``<`` with a str is Python's TypeError, ``==`` is False
             return NotImplemented
-        return _new_value(compare(self.data, other))
+        try:
+            return _new_value(compare(self.data, other))
+        except TypeError:  # numpy's ``&`` of floats
+            raise TypeError(f"{compare.__name__}: only bool and integer Values take &, | and ^; got {self.dtype} and "
+                            f"{other.dtype}") from None
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
     def __ne__(self, other): return self._compare(other, np.not_equal)  # type: ignore[override]
@@ -250,6 +302,19 @@ class Value:
     def __le__(self, other): return self._compare(other, np.less_equal)
     def __gt__(self, other): return self._compare(other, np.greater)
     def __ge__(self, other): return self._compare(other, np.greater_equal)
+
+    # ``&``, ``|``, ``^`` and ``~`` of bool (or integer) Values, as PyTorch's: masks, with no gradient.
+    def __and__(self, other): return self._compare(other, np.bitwise_and)
+    def __rand__(self, other): return self._compare(other, np.bitwise_and)
+    def __or__(self, other): return self._compare(other, np.bitwise_or)
+    def __ror__(self, other): return self._compare(other, np.bitwise_or)
+    def __xor__(self, other): return self._compare(other, np.bitwise_xor)
+    def __rxor__(self, other): return self._compare(other, np.bitwise_xor)
+
+    def __invert__(self) -> Value:
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~: only bool and integer Values can be inverted, this one is {self.dtype}")
+        return _new_value(np.invert(self.data))
 
     __hash__ = object.__hash__  # by identity, so Values can key dicts (optimizer state)
 
@@ -302,6 +367,8 @@ class Value:
         check_flag("argmax", "keepdims", keepdims)
         if self.data.size == 0:
             raise ValueError(f"argmax: a Value of shape {self.shape} has no elements, so no largest one")
+        if self.data.dtype.kind == "b":
+            raise TypeError("argmax: PyTorch has no argmax of bools; got bool. Convert first, as in x.to(np.int64)")
         return _new_value(np.argmax(self.data, axis=axis if self.ndim else None, keepdims=keepdims))
 
     def log_softmax(self, axis: int = -1, *, dim=None) -> Value:
@@ -313,6 +380,38 @@ class Value:
         axis = _axis(None if dim is not None else axis, dim)
         check_dim("softmax", "axis", axis, self.ndim)
         return apply(ops.Softmax(axis), self)
+
+    def where(self, condition: Any, other: Any) -> Value:
+        """This Value where ``condition`` holds, ``other`` elsewhere: PyTorch's ``x.where(condition, y)``,
+        ``torch.where(condition, x, y)``. The condition (bool: a comparison, say) has no gradient."""
+        condition = condition.data if isinstance(condition, Value) else np.asarray(condition)
+        if condition.dtype.kind != "b":
+            raise TypeError(f"where: condition must be bool (a comparison such as x > 0), got {condition.dtype}")
+        return apply(ops.Where(condition), self, _lift(other, self))
+
+    def expand(self, *sizes) -> Value:
+        """This Value broadcast to ``sizes``, as PyTorch's ``expand``: an axis of size 1 is repeated, new axes
+        come first, and -1 keeps an axis's size. Here the result is a new array, not a view."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        check_ints("expand", "sizes", sizes)
+        added = len(sizes) - self.ndim
+        if added < 0 or any(n < 0 for n in sizes[:added]):
+            raise ValueError(f"expand: sizes {sizes} must name every axis of a Value of shape {self.shape} "
+                             f"(new axes first, with sizes of at least 0)")
+        shape = tuple(self.shape[i - added] if i >= added and n == -1 else n for i, n in enumerate(sizes))
+        return apply(ops.Expand(shape), self)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Value:
+        """The two axes swapped: ``transpose(axis0, axis1)`` (numpy's and PyTorch's name)."""
+        return self.transpose(axis0, axis1)
+
+    def new_zeros(self, *size) -> Value:
+        """A Value of zeros of ``size``, in this Value's dtype, that requires no grad, as PyTorch's ``new_zeros``."""
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        check_ints("new_zeros", "size", size)
+        return _new_value(np.zeros(size, dtype=self.dtype))
 
     def reshape(self, *shape) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -405,30 +504,53 @@ def _lift(other: Any, like: Value) -> Value:
     ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, (int, float)):  # bool is an int, and numpy's float64 a float
+    if isinstance(other, bool):  # the narrowest kind: x + True keeps x's dtype, and x - True is refused
+        return _new_value(np.asarray(other))
+    if isinstance(other, (int, float)):  # numpy's float64 is a float
         kind = like.data.dtype.kind
-        if kind == "f" or (kind in "iu" and not isinstance(other, float)) or isinstance(other, bool):
-            return _new_value(np.asarray(other, dtype=like.data.dtype))
+        if kind == "f" or (kind in "iu" and not isinstance(other, float)):
+            try:
+                return _new_value(np.asarray(other, dtype=like.data.dtype))
+            except OverflowError:  # uint8 - -1: an int64 then, whose result PyTorch's dtype rule makes uint8
+                pass
     return Value(other)
 
 
-def _initial_grad(root: Value, grad: Any, retain_graph: bool | None) -> np.ndarray:
-    """``backward``'s arguments, checked: dL/d(root) as an array of root's shape and dtype (1 if left out)."""
-    if retain_graph is not None:
-        check_flag("backward", "retain_graph", retain_graph)
+def initial_grad(root: Value, gradient: Any, create_graph: bool = False, function: str = "backward",
+                 name: str = "this Value", argument: str = "gradient") -> np.ndarray | Value:
+    """dL/d(root) to start backward from, checked: ``gradient`` in root's shape and dtype (1 if left
+    out), as an array; with ``create_graph`` as a Value (a given Value keeps its graph, so that what
+    is computed from it can be differentiated with respect to it too). ``function``, ``name`` and
+    ``argument`` say in an error what was called with what."""
     if not root._requires_grad:
-        raise RuntimeError("backward: this Value does not require grad and has no operation "
+        raise RuntimeError(f"{function}: {name} does not require grad and has no operation "
                            "that does; set requires_grad=True on an input (and compute outside no_grad)")
-    if grad is None:
+    if gradient is None:
         if root.data.size != 1:
-            raise RuntimeError(f"backward: a gradient can be created implicitly only for a single-element "
-                               f"Value; this one has shape {root.shape}, so pass grad=")
+            raise RuntimeError(f"{function}: a gradient can be created implicitly only for a single-element "
+                               f"Value; {name} has shape {root.shape}, so pass {argument}=")
         # dL/dL = 1 in the root's shape and dtype. speed: not np.ones, which is Python-level.
-        return np.array(1, dtype=root.data.dtype).reshape(root.shape)
-    grad = grad_array("backward", grad.data if isinstance(grad, Value) else grad, root.data.dtype)
-    if grad.shape != root.shape:
-        raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {root.shape}")
-    return grad
+        seed = np.array(1, dtype=root.data.dtype).reshape(root.shape)
+        return Value(seed) if create_graph else seed
+    if create_graph and isinstance(gradient, Value):
+        check_gradient_dtype(function, argument, gradient.dtype, gradient)
+        if gradient.shape != root.shape:
+            raise ValueError(f"{function}: {argument} of shape {gradient.shape} does not match the shape "
+                             f"{root.shape} of {name}")
+        return gradient if gradient.dtype == root.dtype else gradient.to(root.dtype)
+    seed = grad_array(function, gradient.data if isinstance(gradient, Value) else gradient, root.data.dtype,
+                      argument)
+    if seed.shape != root.shape:
+        raise ValueError(f"{function}: {argument} of shape {seed.shape} does not match the shape {root.shape} "
+                         f"of {name}")
+    return Value(seed) if create_graph else seed
+
+
+def _index_data(index):
+    """An index as numpy reads it: Values in it replaced by their data."""
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Value) else i for i in index)
+    return index.data if isinstance(index, Value) else index
 
 
 def _axis(axis, dim):
@@ -437,26 +559,31 @@ def _axis(axis, dim):
 
 
 def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
-    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it. Plainly::
+    """``op.forward`` on the inputs' data, with the result in the dtype PyTorch gives it, or
+    PyTorch's refusal of the inputs' dtypes. Plainly::
 
         arrays = [value.data for value in inputs]
+        check_dtypes(op, arrays)  # a TypeError where PyTorch refuses them (bool − x, the mean of integers)
         data = op.forward(*arrays)  # a ValueError names the operation and the inputs' shapes
         if type(op) is not ops.Cast:  # Cast's dtype is its argument
             data = forward_in_torch_dtype(op, arrays, data)
 
     speed: a 0-d array goes to ``forward`` as its numpy scalar (the same number, computed faster),
-    and PyTorch's dtype is looked up only where it may differ from numpy's; see benchmarks/README.md.
+    and the dtypes are checked, and PyTorch's looked up, only where the inputs and the result are
+    not all floats of one dtype (else PyTorch's is numpy's); see benchmarks/README.md.
     """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
         data = op.forward(*arrays)
-        first = arrays[0]
-        if type(data) is not type(first) or (type(data) is np.ndarray and data.dtype is not first.dtype):
-            # Cast's dtype is its argument; one floating input's is PyTorch's for the result.
-            if type(op) is not ops.Cast and not (len(arrays) == 1 and first.dtype.kind == "f"
-                                                 and getattr(data, "dtype", None) is first.dtype):
-                data = forward_in_torch_dtype(op, arrays, data)
     except ValueError as error:
         shapes = " and ".join(str(value.shape) for value in inputs)
         raise ValueError(f"{op.name}: cannot apply to shapes {shapes}: {error}") from None
+    except (TypeError, OverflowError):  # numpy refuses some of what PyTorch refuses (−bool): say it PyTorch's way
+        check_dtypes(op, arrays)
+        raise
+    dtype = arrays[0].dtype
+    if data.dtype is not dtype or arrays[-1].dtype is not dtype or dtype.kind != "f":
+        check_dtypes(op, arrays)
+        if type(op) is not ops.Cast:
+            data = forward_in_torch_dtype(op, arrays, data)
     return data

@@ -91,8 +91,10 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     if isinstance(op, (ops.Softmax, ops.LogSoftmax)):
         return jacobian(op, argument, output.shape), JACOBIAN
     ones = np.ones(output.shape, dtype=output.dtype)
-    if isinstance(op, (ops.Transpose, ops.Reshape, ops.Index)):
-        return op.backward(ones)[0], REARRANGED
+    if isinstance(op, (ops.Transpose, ops.Reshape, ops.Index, ops.IndexPut)):
+        return op.backward(ones)[argument], REARRANGED
+    if isinstance(op, ops.Expand):  # each copy's derivative is 1; the copies' gradients are summed back
+        return ones, ELEMENTWISE
     if len(op.parents) == 1:
         # An upstream gradient of 1 leaves exactly the local derivative, element by element.
         return op.backward(ones)[0], ELEMENTWISE
@@ -102,7 +104,8 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     # too, such as a loss's reduction) runs again on the inputs broadcast to one shape, so that the
     # local derivative has one element per output element instead of being summed over copies.
     broadcast = copy.copy(op)
-    broadcast.forward(*np.broadcast_arrays(*(parent.data for parent in op.parents)))
+    shape = output.shape if isinstance(op, ops.Where) else np.broadcast_shapes(*(p.shape for p in op.parents))
+    broadcast.forward(*(np.broadcast_to(parent.data, shape) for parent in op.parents))
     return broadcast.backward(ones)[argument], ELEMENTWISE
 
 
