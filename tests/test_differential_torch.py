@@ -695,7 +695,8 @@ def draw_where(b: Builder):
     if second is None:
         return None
     shape = broadcast(b.shape_of(first), b.shape_of(second) if isinstance(second, Ref) else ())
-    condition = b.data(b.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape), max_side=4)), np.bool_)
+    side = max(4, *shape) if shape else 4  # broadcastable_shapes wants max_side ≥ every side of the shape
+    condition = b.data(b.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape), max_side=side)), np.bool_)
     return b.add("where", first, second, condition=Array(condition))
 
 
@@ -703,8 +704,9 @@ def draw_expand(b: Builder):
     """expand to a shape the node broadcasts to: axes of size 1 stretched, new axes in front, -1 now and then."""
     ref = any_node(b)
     shape = b.shape_of(ref)
+    side = max(4, *shape) if shape else 4  # broadcastable_shapes wants max_side ≥ every side of the shape
     other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1,
-                                            min_side=0, max_side=4))
+                                            min_side=0, max_side=side))
     new = list(np.broadcast_shapes(shape, other))
     added = len(new) - len(shape)
     for axis in range(added, len(new)):

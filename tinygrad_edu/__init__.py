@@ -27,7 +27,7 @@ from typing import Any
 from . import autograd, interop, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
-from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
+from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck, gradgradcheck
 from .nn.summary import SummaryResult, summary
 from .serialization import load, save
 from .value import Value, tensor
@@ -57,7 +57,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Value", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "zeros", "ones", "rand", "randn", "arange", "argmax", "manual_seed", "generator",
-    "gradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
+    "gradcheck", "gradgradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
     "autograd", "nn", "optim", "summary", "SummaryResult", "save", "load",
     "draw_graph", "trace_backward", "print_trace", "TraceStep", "write_backward_page", "interop",
     "__version__",

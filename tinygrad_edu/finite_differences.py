@@ -7,7 +7,8 @@ about 1e-9: a mismatch beyond the tolerance is a wrong derivative, not noise.
 ``central_differences`` is the one numeric derivative here, and ``EPS``,
 ``ATOL``, ``RTOL`` (PyTorch gradcheck's) with ``within_tolerance`` the one test of
 agreement: ``gradcheck`` tests the engine's ``backward`` with them (the whole
-Jacobian, every output element against every input element), ``check_derivative``
+Jacobian, every output element against every input element), ``gradgradcheck``
+the derivative of a gradient built with ``create_graph=True``, ``check_derivative``
 a derivative written by hand, such as the slides' ``4x³ + 3x² − 4x``, and the
 course's graders a student's.
 """
@@ -20,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd import enable_grad, no_grad
+from .autograd.gradients import grad
 from .value import Value
 
 # PyTorch gradcheck's step and tolerances: one set for every check of a derivative.
@@ -102,13 +104,18 @@ def gradcheck(fn: Callable[..., Value], *inputs, eps: float = EPS, atol: float =
     element, the input, its element and both values. The test is
     ``|analytic − numeric| ≤ atol + rtol·|numeric|`` (PyTorch's tolerances).
     """
-    inputs = _float64_inputs(inputs)
+    return _check("gradcheck", "output", fn, _float64_inputs(inputs), eps, atol, rtol)
+
+
+def _check(function: str, output_name: str, fn: Callable[..., Value], inputs: list, eps: float, atol: float,
+           rtol: float) -> bool:
+    """``gradcheck`` on float64 ``inputs``; the error says ``function`` and calls fn's result ``output_name``."""
     checked = [i for i, value in enumerate(inputs) if value.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+        raise ValueError(f"{function}: no input requires grad, so there is nothing to check")
     output = fn(*inputs)
     if not isinstance(output, Value) or output.dtype.kind != "f":
-        raise TypeError(f"gradcheck: fn must return a floating Value, got {output!r:.80}")
+        raise TypeError(f"{function}: fn must return a floating Value, got {output!r:.80}")
     analytic_jacobians = _analytic_jacobians(output, inputs, checked)
     for which in checked:
         analytic = analytic_jacobians[which]
@@ -120,9 +127,58 @@ def gradcheck(fn: Callable[..., Value], *inputs, eps: float = EPS, atol: float =
             in_at = [int(i) for i in np.unravel_index(in_index, inputs[which].shape)]
             name = f" ({inputs[which].name})" if inputs[which].name else ""
             raise GradcheckError(
-                f"gradcheck: d(output{out_at})/d(input {which}{name}{in_at}): "
+                f"{function}: d({output_name}{out_at})/d(input {which}{name}{in_at}): "
                 f"analytic {analytic[out_index, in_index]:.10g}, numeric {numeric[out_index, in_index]:.10g} "
                 f"({len(bad)} of {analytic.size} Jacobian entries differ)")
+    return True
+
+
+def gradgradcheck(func: Callable[..., Value], inputs: Any, grad_outputs: Any = None, *, eps: float = EPS,
+                  atol: float = ATOL, rtol: float = RTOL, raise_exception: bool = True) -> bool:
+    """Compare ``func``'s second derivatives by backward with central differences of its first, in float64,
+    as ``torch.autograd.gradgradcheck``.
+
+    With L = Σ grad_outputs · func(inputs), dL/dx is computed with ``create_graph=True`` for each
+    input x that requires grad (``inputs``: a Value or a tuple of them; arrays are checked too),
+    and checked as ``gradcheck`` checks a function: its derivative by backward, with respect to
+    every input and to grad_outputs (the last input, named so: dL/dx is linear in it), against
+    central differences. ``grad_outputs`` defaults to numbers drawn uniformly from [-1, 1] (a
+    fixed seed). Returns True, or raises ``GradcheckError`` naming the gradient, its element, the
+    input and its element that disagree (with ``raise_exception=False``, returns False instead).
+    """
+    from_inputs = _float64_inputs(inputs if isinstance(inputs, tuple) else (inputs,))
+    differentiated = [i for i, value in enumerate(from_inputs) if value.requires_grad]
+    if not differentiated:
+        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check")
+    output = func(*from_inputs)
+    if not isinstance(output, Value) or output.dtype.kind != "f":
+        raise TypeError(f"gradgradcheck: func must return a floating Value, got {output!r:.80}")
+    if grad_outputs is None:
+        grad_outputs = np.random.default_rng(0).uniform(-1, 1, output.shape)
+    weights = Value(grad_outputs.data if isinstance(grad_outputs, Value) else grad_outputs, dtype=np.float64,
+                    requires_grad=True, name="grad_outputs")
+    if weights.shape != output.shape:
+        raise ValueError(f"gradgradcheck: grad_outputs of shape {weights.shape} does not match the shape "
+                         f"{output.shape} of func's output")
+
+    def first_derivative(k: int) -> Callable[..., Value]:
+        def derivative(*values: Value) -> Value:
+            with enable_grad():  # inside the numeric differences (no_grad) too: dL/dx needs func's graph
+                (gradient,) = grad(func(*values[:-1]), values[differentiated[k]], values[-1], create_graph=True)
+            return gradient
+        return derivative
+
+    for k, which in enumerate(differentiated):
+        (gradient,) = grad(output, from_inputs[which], weights, allow_unused=True)
+        if gradient is None:  # func does not use this input: its derivatives are all 0
+            continue
+        try:
+            _check("gradgradcheck", f"dL/d(input {which})", first_derivative(k), from_inputs + [weights], eps, atol,
+                   rtol)
+        except GradcheckError:
+            if raise_exception:
+                raise
+            return False
     return True
 
 

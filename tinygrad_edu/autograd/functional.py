@@ -32,6 +32,8 @@ from .gradients import grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
+_HESSIAN_INDEPENDENT = "the Hessian of func does not depend on input {i}"
+
 
 # ---------------------------------------------------------------- the six functions
 
@@ -44,7 +46,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
         is_outputs_tuple, outputs = _outputs("vjp", func(*inputs), strict)
     v = _vectors("vjp", v, outputs, is_outputs_tuple, "outputs of func")
     products = _grad(outputs, inputs, v, create_graph)
-    products = _filled(products, inputs, strict, create_graph, "the outputs of func do not depend on input {i}")
+    products = _filled("vjp", products, inputs, strict, create_graph, "the outputs of func do not depend on input {i}")
     return _unpacked(_results(outputs, create_graph), is_outputs_tuple), _unpacked(products, is_inputs_tuple)
 
 
@@ -62,7 +64,7 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
             raise RuntimeError("jvp: the gradient with respect to an input does not depend on the grad_outputs, "
                            "which the double-backward trick needs; not allowed with strict=True")
     products = _grad(vjps, dummies, v, create_graph)
-    products = _filled(products, outputs, strict, create_graph, "the gradient does not depend on output {i}")
+    products = _filled("jvp", products, outputs, strict, create_graph, "the gradient does not depend on output {i}")
     return _unpacked(_results(outputs, create_graph), is_outputs_tuple), _unpacked(products, is_outputs_tuple)
 
 
@@ -124,7 +126,7 @@ def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
     Value ``func`` returns: the backward pass of the gradient's graph, seeded with v."""
     is_inputs_tuple, inputs, v, output, gradients = _gradient("vhp", func, inputs, v, create_graph, strict)
     products = _grad(gradients, inputs, v, create_graph)
-    products = _filled(products, inputs, strict, create_graph, "the Hessian of func does not depend on input {i}")
+    products = _filled("vhp", products, inputs, strict, create_graph, _HESSIAN_INDEPENDENT)
     return _results([output], create_graph)[0], _unpacked(products, is_inputs_tuple)
 
 
@@ -137,7 +139,7 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, 
         dummies = tuple(Value(np.zeros(value.shape, dtype=value.dtype), requires_grad=True) for value in inputs)
         double_back = _grad(gradients, inputs, dummies, True)  # uᵀH, linear in the dummy u
     products = _grad(double_back, dummies, v, create_graph)
-    products = _filled(products, inputs, strict, create_graph, "the Hessian of func does not depend on input {i}")
+    products = _filled("hvp", products, inputs, strict, create_graph, _HESSIAN_INDEPENDENT)
     return _results([output], create_graph)[0], _unpacked(products, is_inputs_tuple)
 
 
@@ -257,16 +259,16 @@ def _gradient(function: str, func: Callable, inputs: Any, v: Any, create_graph: 
     return is_inputs_tuple, inputs, v, output, gradients
 
 
-def _filled(products: tuple, like: tuple, strict: bool, create_graph: bool, independent: str) -> tuple:
+def _filled(function: str, products: tuple, like: tuple, strict: bool, create_graph: bool, independent: str) -> tuple:
     """Zeros where a product is None (the mathematically right value), or with ``strict`` an error."""
     filled = []
     for i, (product, value) in enumerate(zip(products, like, strict=True)):
         if product is None:
             if strict:
-                raise RuntimeError(f"{independent.format(i=i)}; not allowed with strict=True")
+                raise RuntimeError(f"{function}: {independent.format(i=i)}; not allowed with strict=True")
             product = _zeros(value)
         elif strict and create_graph and not product.requires_grad:
-            raise RuntimeError(f"{independent.format(i=i)} (the result requires no grad); not allowed with "
+            raise RuntimeError(f"{function}: {independent.format(i=i)} (the result requires no grad); not allowed with "
                                f"strict=True and create_graph=True")
         filled.append(_results([product], create_graph)[0])
     return tuple(filled)
