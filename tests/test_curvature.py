@@ -22,6 +22,7 @@ from support import floats
 import tinygrad_edu as tg
 from tinygrad_edu import optim
 from tinygrad_edu.lecture import curvature
+from tinygrad_edu.lecture import curvature_runs as runs
 from tinygrad_edu.lecture.surfaces import largest_stable_step
 
 MEASURE_FLOOR = 1e-100
@@ -127,17 +128,17 @@ def test_the_measured_rate_of_any_stable_setting_is_the_iteration_rate(problem, 
 # ---------------------------------------------------------------- the lecture's bowl
 
 def test_the_bowl_runs_at_d2ls_settings_converge_where_the_bound_says():
-    hessian = np.diag([2 * a for a in curvature.BOWL_COEFFICIENTS])
-    for rule, lr, momentum in curvature.D2L_RUNS:
-        path = curvature.bowl_path(rule, lr, momentum)
+    hessian = np.diag([2 * a for a in runs.BOWL_COEFFICIENTS])
+    for rule, lr, momentum in runs.D2L_RUNS:
+        path = runs.bowl_path(rule, lr, momentum)
         stable = lr < curvature.largest_stable_lr(hessian, rule, momentum)
         assert (np.linalg.norm(path[-1]) < np.linalg.norm(path[0])) == stable
-        assert len(path) == curvature.D2L_EPOCHS + 1
+        assert len(path) == runs.D2L_EPOCHS + 1
 
 
 def test_d2ls_gradient_descent_at_04_ends_where_a_step_multiplies_each_coordinate():
-    path = curvature.bowl_path("gd", 0.4)
-    x1, x2 = curvature.BOWL_START
+    path = runs.bowl_path("gd", 0.4)
+    x1, x2 = runs.BOWL_START
     np.testing.assert_allclose(path[-1], [x1 * (1 - 0.4 * 0.2) ** 20, x2 * (1 - 0.4 * 4) ** 20], rtol=1e-12)
 
 
@@ -158,9 +159,9 @@ def test_the_measured_rate_is_the_last_ratio_above_the_floor():
     (lambda: curvature.optimal_gd([[1.0, 0.0], [0.0, math.nan]]), ValueError, r"optimal_gd: hessian must be finite"),
     (lambda: curvature.eigenvalues("H"), TypeError, r"hessian must be a square matrix of numbers, got str"),
     (lambda: curvature.largest_stable_lr(np.eye(2), "adam"), ValueError, r"unknown rule 'adam'"),
-    (lambda: curvature.bowl_path("gd", 0.4, start=(1.0, 2.0, 3.0)), ValueError,
+    (lambda: runs.bowl_path("gd", 0.4, start=(1.0, 2.0, 3.0)), ValueError,
      r"bowl_path: start must be a point \(x₁, x₂\) of two finite numbers, got shape \(3,\)"),
-    (lambda: curvature.bowl_path("gd", 0.4, start="here"), TypeError, r"bowl_path: start must be a point"),
+    (lambda: runs.bowl_path("gd", 0.4, start="here"), TypeError, r"bowl_path: start must be a point"),
     (lambda: curvature.measured_rate([1e-13, 1.0]), ValueError, r"need two errors of at least 1e-12"),
     (lambda: curvature.recurrence("newton", 0.1, 0.0, 1.0), ValueError, r"unknown rule 'newton'"),
 ])

@@ -30,14 +30,75 @@ Every derivative here comes from the engine (``autograd.grad`` with ``create_gra
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .. import Value, no_grad
 from .descent import RULES
-from .surfaces import bowl, descent_path, largest_stable_step
+from .surfaces import hessian, largest_stable_step
+
+# ---------------------------------------------------------------- second derivatives, from the engine
+
+
+def as_points(function: str, point: Any) -> np.ndarray:
+    """``point`` (a number, a sequence, an array or a Value) as a float64 array of finite numbers."""
+    try:
+        points = np.asarray(getattr(point, "data", point), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{function}: the point must be a number or an array of numbers, got {point!r:.80}") from None
+    if points.size == 0 or not np.all(np.isfinite(points)):
+        raise ValueError(f"{function}: the point must be finite numbers, got {points.tolist()!r:.80}")
+    return points
+
+
+def hessian_matrix(objective: Callable[[Value], Value], point: Any) -> np.ndarray:
+    """The Hessian of ``objective`` at ``point``, as an n × n float64 matrix (the point flattened), checked:
+    the point finite numbers, the objective a scalar. ``surfaces.hessian`` computes it with
+    ``autograd.functional.hessian``, the Jacobian of the gradient: autograd takes the gradient with a
+    graph of its own (``create_graph=True``), then differentiates each entry again."""
+    x = as_points("hessian_matrix", point)
+    with no_grad():
+        value = objective(Value(x))
+    if not isinstance(value, Value) or value.data.size != 1:
+        got = f"a Value of shape {value.shape}" if isinstance(value, Value) else type(value).__name__
+        raise ValueError(f"hessian_matrix: objective must return a scalar (a Value with one element) to have a "
+                         f"Hessian, got {got}")
+    return hessian(objective, x)
+
+
+def derivative(objective: Callable[[Value], Value], x: Any, order: int = 1) -> float | np.ndarray:
+    """dⁿf/dxⁿ of a function of one variable at ``x``: ``autograd.grad`` ``order`` times, each but the
+    last with ``create_graph=True`` so that its result can be differentiated again.
+
+    ``x`` may be an array of points at which f acts elementwise (as the quartic does): f(x_j) does
+    not depend on x_i for j ≠ i, so the derivative of Σ f(x_j) with respect to x_i is f′(x_i), and
+    one pass gives the derivative at every point.
+    """
+    from ..autograd import grad
+
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"derivative: order must be a whole number ≥ 1, got {order!r:.40}")
+    points = Value(as_points("derivative", x), requires_grad=True)
+    result = objective(points)
+    if not isinstance(result, Value) or result.shape != points.shape:
+        got = f"shape {result.shape}" if isinstance(result, Value) else type(result).__name__
+        raise ValueError(f"derivative: objective must map each point to one number (a Value of shape {points.shape} "
+                         f"here), got {got}")
+    for done in range(order):
+        if not result.requires_grad:  # a constant: every further derivative is 0
+            return _shaped(np.zeros(points.shape))
+        (result,) = grad(result.sum(), points, create_graph=done < order - 1, allow_unused=True)
+        if result is None:
+            return _shaped(np.zeros(points.shape))
+    return _shaped(np.asarray(result.data, dtype=np.float64))
+
+
+def _shaped(values: np.ndarray) -> float | np.ndarray:
+    """A number for a single point, else the array."""
+    return float(values) if values.ndim == 0 else values
 
 # ---------------------------------------------------------------- a Hessian's closed forms
 
@@ -161,34 +222,3 @@ def measured_rate(errors: Sequence[float], floor: float = ERROR_FLOOR) -> tuple[
         raise ValueError(f"measured_rate: need two errors of at least {floor:g} before the first one below it, "
                          f"got {errors[:3].tolist()}…")
     return end - 2, float(errors[end - 1] / errors[end - 2])
-
-
-# ---------------------------------------------------------------- the bowl, with d2l's settings
-
-BOWL_COEFFICIENTS = (0.1, 2.0)  # f(x) = 0.1·x₁² + 2·x₂² (surfaces.bowl): its Hessian is diag(2·0.1, 2·2)
-BOWL_START = (-5.0, -2.0)  # where d2l's train_2d starts
-D2L_EPOCHS = 20
-# d2l's runs on the bowl: (rule, η, β). d2l writes momentum as PyTorch does (v ← βv + g; x ← x − ηv):
-# with a constant η its iterates are the slides' (v ← βv + ηg; x ← x − v), optim.Momentum's.
-D2L_RUNS = (("gd", 0.4, 0.0), ("gd", 0.6, 0.0), ("momentum", 0.6, 0.5))
-OPTIMAL_STEPS = 400  # gradient descent at its best step gets below ERROR_FLOOR in under 300 on the bowl
-
-
-def bowl_point(function: str, start: Any) -> tuple[float, float]:
-    """``start`` as a point (x₁, x₂) of the bowl, checked: two finite numbers."""
-    try:
-        point = np.asarray(getattr(start, "data", start), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{function}: start must be a point (x₁, x₂) of two numbers, got {start!r:.80}") from None
-    if point.shape != (2,) or not np.all(np.isfinite(point)):
-        raise ValueError(f"{function}: start must be a point (x₁, x₂) of two finite numbers, got shape "
-                         f"{point.shape}: {point.tolist()!r:.80}")
-    return float(point[0]), float(point[1])
-
-
-def bowl_path(rule: str, lr: float, momentum: float = 0.0, steps: int = D2L_EPOCHS,
-              start: Any = BOWL_START) -> np.ndarray:
-    """``rule``'s iterates x₀, x₁, … on the bowl as rows (x₁, x₂), taken by ``optim``; a run that
-    diverges goes on until f overflows, so that its growth can be measured."""
-    start = bowl_point("bowl_path", start)
-    return descent_path(rule, bowl, start, lr, momentum, steps, limit=math.inf)
