@@ -21,7 +21,7 @@ from support import floats
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
-from tinygrad_edu.lecture import curvature
+from tinygrad_edu.lecture import curvature, surfaces
 from tinygrad_edu.lecture import curvature_runs as runs
 from tinygrad_edu.lecture.surfaces import largest_stable_step
 
@@ -164,6 +164,23 @@ def test_the_measured_rate_is_the_last_ratio_above_the_floor():
     (lambda: runs.bowl_path("gd", 0.4, start="here"), TypeError, r"bowl_path: start must be a point"),
     (lambda: curvature.measured_rate([1e-13, 1.0]), ValueError, r"need two errors of at least 1e-12"),
     (lambda: curvature.recurrence("newton", 0.1, 0.0, 1.0), ValueError, r"unknown rule 'newton'"),
+    (lambda: curvature.largest_stable_lr(np.eye(2), "momentum", -0.5), ValueError,
+     r"largest_stable_lr: momentum must be a number in \[0, 1\), got -0.5"),
+    (lambda: curvature.largest_stable_lr(np.eye(2), "nesterov", 1.0), ValueError, r"momentum must be .* got 1.0"),
+    (lambda: curvature.iteration_rate("gd", 0.1, 0.0, []), ValueError, r"curvatures must hold at least one"),
+    (lambda: runs.best_runs(np.diag([0.2, 4.0]), (0.0, 0.0, 0.0)), ValueError,
+     r"distances: minimum must be a point of the iterates' shape \(2,\), got shape \(3,\)"),
+    (lambda: runs.best_runs(np.diag([0.2, 4.0]), (0.0, 0.0), start=(1.0,)), ValueError,
+     r"bowl_path: start must be a point \(x₁, x₂\) of two finite numbers, got shape \(1,\)"),
+    (lambda: curvature.hessian_matrix(surfaces.bowl, [[1.0, 2.0]]), ValueError,
+     r"hessian_matrix: objective cannot be evaluated at a point of shape \(1, 2\) .* the shape it expects"),
+    (lambda: surfaces.newton_path(surfaces.bowl, "here"), TypeError,
+     r"newton_path: start must be a number or an array of numbers, got 'here'"),
+    (lambda: surfaces.newton_path(surfaces.bowl, (1.0, math.nan)), ValueError,
+     r"newton_path: start must be finite numbers"),
+    (lambda: surfaces.newton_path(surfaces.bowl, (1.0, 2.0, 3.0)), ValueError,
+     r"the Hessian is singular .* does not change with entry 2 of the parameters .* a start point with more "
+     r"numbers than the loss reads\?\), .* give damping > 0"),
 ])
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error, match=words):

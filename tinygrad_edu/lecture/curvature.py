@@ -30,6 +30,7 @@ Every derivative here comes from the engine (``autograd.grad`` with ``create_gra
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,20 +39,9 @@ import numpy as np
 
 from .. import Value, no_grad
 from .descent import RULES
-from .surfaces import hessian, largest_stable_step
+from .surfaces import as_points, hessian, largest_stable_step
 
 # ---------------------------------------------------------------- second derivatives, from the engine
-
-
-def as_points(function: str, point: Any) -> np.ndarray:
-    """``point`` (a number, a sequence, an array or a Value) as a float64 array of finite numbers."""
-    try:
-        points = np.asarray(getattr(point, "data", point), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{function}: the point must be a number or an array of numbers, got {point!r:.80}") from None
-    if points.size == 0 or not np.all(np.isfinite(points)):
-        raise ValueError(f"{function}: the point must be finite numbers, got {points.tolist()!r:.80}")
-    return points
 
 
 def hessian_matrix(objective: Callable[[Value], Value], point: Any) -> np.ndarray:
@@ -61,7 +51,11 @@ def hessian_matrix(objective: Callable[[Value], Value], point: Any) -> np.ndarra
     graph of its own (``create_graph=True``), then differentiates each entry again."""
     x = as_points("hessian_matrix", point)
     with no_grad():
-        value = objective(Value(x))
+        try:
+            value = objective(Value(x))
+        except (IndexError, ValueError) as error:  # the objective reads more (or other) coordinates than given
+            raise ValueError(f"hessian_matrix: objective cannot be evaluated at a point of shape {x.shape} "
+                             f"({type(error).__name__}: {error}); give the point the shape it expects") from None
     if not isinstance(value, Value) or value.data.size != 1:
         got = f"a Value of shape {value.shape}" if isinstance(value, Value) else type(value).__name__
         raise ValueError(f"hessian_matrix: objective must return a scalar (a Value with one element) to have a "
@@ -148,6 +142,8 @@ def largest_stable_lr(hessian: Any, rule: str = "gd", momentum: float = 0.0) -> 
     The steepest direction goes first: η·λ_max must stay under the rule's bound (2, 2 + 2β,
     (2 + 2γ)/(1 + 2γ)), so η < bound/λ_max.
     """
+    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
+        raise ValueError(f"largest_stable_lr: momentum must be a number in [0, 1), got {momentum!r:.40}")
     return largest_stable_step(rule, momentum) / extreme_curvatures("largest_stable_lr", hessian)[1]
 
 
@@ -190,6 +186,8 @@ def recurrence(rule: str, lr: float, momentum: float, curvature: float) -> tuple
 def iteration_rate(rule: str, lr: float, momentum: float, curvatures: Sequence[float]) -> float:
     """ρ: the largest |root| of z² − b·z + c over the curvatures, the factor the error shrinks by
     per step late in the run (it grows when ρ > 1)."""
+    if len(curvatures) == 0:
+        raise ValueError("iteration_rate: curvatures must hold at least one curvature (a Hessian's eigenvalues)")
     return max(float(np.max(np.abs(np.roots([1.0, -b, c])))) if c else abs(b)
                for b, c in (recurrence(rule, lr, momentum, curvature) for curvature in curvatures))
 
@@ -202,8 +200,11 @@ ERROR_FLOOR = 1e-12
 
 def distances(points: np.ndarray, minimum: Sequence[float]) -> np.ndarray:
     """‖x_t − x*‖ for each iterate (a row of ``points``, or a number for a function of one variable)."""
-    points = np.asarray(points, dtype=np.float64)
-    gaps = points - np.asarray(minimum, dtype=np.float64)
+    points, minimum = np.asarray(points, dtype=np.float64), np.asarray(minimum, dtype=np.float64)
+    if minimum.shape != points.shape[1:]:
+        raise ValueError(f"distances: minimum must be a point of the iterates' shape {points.shape[1:]}, got shape "
+                         f"{minimum.shape}")
+    gaps = points - minimum
     return np.abs(gaps) if gaps.ndim == 1 else np.linalg.norm(gaps, axis=1)
 
 

@@ -54,6 +54,19 @@ def hessian(objective: Callable, point: np.ndarray) -> np.ndarray:
                                                                                                    point.size)
 
 
+def as_points(function: str, point: Any, argument: str = "the point") -> np.ndarray:
+    """``point`` (a number, a sequence, an array or a Value) as a float64 array of finite numbers; a
+    TypeError or ValueError naming ``function`` and ``argument`` otherwise."""
+    try:
+        points = np.array(getattr(point, "data", point), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{function}: {argument} must be a number or an array of numbers, got {point!r:.80}") \
+            from None
+    if points.size == 0 or not np.all(np.isfinite(points)):
+        raise ValueError(f"{function}: {argument} must be finite numbers, got {points.tolist()!r:.80}")
+    return points
+
+
 def newton_path(objective: Callable, start: Any, steps: int = 50, damping: float = 0.0,
                 lr: float = 1.0) -> np.ndarray:
     """Newton's iterates x₀, x₁, … (rows for a point of several numbers), x ← x − (H + λI)⁻¹∇f(x) taken
@@ -62,7 +75,7 @@ def newton_path(objective: Callable, start: Any, steps: int = 50, damping: float
     On a quadratic one step lands on the minimiser; near a minimum of any smooth f the number of
     correct digits doubles at every step.
     """
-    x = Value(np.array(start, dtype=np.float64), requires_grad=True)
+    x = Value(as_points("newton_path", start, "start"), requires_grad=True)
     optimizer = optim.Newton([x], lr=lr, damping=damping)
     points = [x.data.copy()]
     for _ in range(steps):

@@ -124,7 +124,19 @@ def newton_direction(hessian: np.ndarray, gradient: np.ndarray, damping: float) 
     shown = ", ".join(f"{value:.3g}" for value in eigenvalues[:6]) + (", …" if eigenvalues.size > 6 else "")
     if damping == 0:
         raise ValueError(f"Newton.step: the Hessian is singular (eigenvalues {shown}: the loss is flat in some "
-                         f"direction), so H·d = g has no unique solution; give damping > 0, "
-                         f"Newton(params, damping=1e-3), to solve (H + damping·I)·d = g instead")
+                         f"direction{unused_entries(hessian, gradient)}), so H·d = g has no unique solution; give "
+                         f"damping > 0, Newton(params, damping=1e-3), to solve (H + damping·I)·d = g instead")
     raise ValueError(f"Newton.step: H + damping·I is singular with damping = {damping:g} (the Hessian's eigenvalues "
                      f"are {shown}: damping cancels one); choose another damping")
+
+
+def unused_entries(hessian: np.ndarray, gradient: np.ndarray) -> str:
+    """Which entries of the flattened parameters the loss does not change with here (their gradient and row of H
+    are 0), as words for the singular-Hessian error: often an entry the loss never reads."""
+    idle = np.flatnonzero(~hessian.any(axis=1) & (gradient == 0))
+    if idle.size == 0:
+        return ""
+    entries = ", ".join(str(i) for i in idle[:6]) + (", …" if idle.size > 6 else "")
+    return (f"; it does not change with entr{'y' if idle.size == 1 else 'ies'} {entries} of the parameters "
+            "flattened, whose gradient and row of H are 0: an entry the loss does not use, such as a start point "
+            "with more numbers than the loss reads?")
