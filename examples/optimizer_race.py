@@ -34,15 +34,16 @@ RACERS = {
     "RMSprop": (lambda ps, lr: optim.RMSprop(ps, lr), "defaults"),
     "Adam": (lambda ps, lr: optim.Adam(ps, lr), "defaults"),
     "AdamW": (lambda ps, lr: optim.AdamW(ps, lr), "weight_decay=0.01"),
+    "Newton": (lambda ps, lr: optim.Newton(ps, lr), "the Hessian, no damping"),
 }
 # problem → (objective, start, minimum, each optimizer's learning rate on it)
 PROBLEMS = {
     "the bowl 0.1·x₁² + 2·x₂²": (bowl, [-4.0, 1.0], [0.0, 0.0], {
         "GD": 0.2, "Momentum": 0.1, "Nesterov": 0.2, "SGD": 0.2,
-        "Adagrad": 1.0, "RMSprop": 0.1, "Adam": 0.1, "AdamW": 0.1}),
+        "Adagrad": 1.0, "RMSprop": 0.1, "Adam": 0.1, "AdamW": 0.1, "Newton": 1.0}),
     "Rosenbrock (1 − x₁)² + 100·(x₂ − x₁²)²": (rosenbrock, [-1.2, 1.0], [1.0, 1.0], {
         "GD": 0.002, "Momentum": 0.002, "Nesterov": 0.001, "SGD": 0.001,
-        "Adagrad": 1.0, "RMSprop": 0.01, "Adam": 0.2, "AdamW": 0.1}),
+        "Adagrad": 1.0, "RMSprop": 0.01, "Adam": 0.2, "AdamW": 0.1, "Newton": 1.0}),
 }
 
 
@@ -51,7 +52,7 @@ def race(make, objective, start, minimum, lr):
     x = tg.Value(start, dtype=np.float64, requires_grad=True)
     optimizer = make([x], lr)
 
-    def closure():  # Nesterov evaluates it at its look-ahead point; the others where x is
+    def closure():  # Nesterov evaluates it at its look-ahead point, Newton differentiates its loss twice
         optimizer.zero_grad()
         loss = objective(x)
         loss.backward()
@@ -83,4 +84,5 @@ for problem, (objective, start, minimum, rates) in PROBLEMS.items():
 print("Adagrad, RMSprop, Adam and AdamW scale each coordinate's step by the size of its own gradients,")
 print("so on the bowl the flat direction x₁ is not left behind. On Rosenbrock every rule has to follow")
 print("the curved valley floor; Adagrad's steps shrink as its sum of squared gradients grows, and AdamW's")
-print("weight decay pulls x towards 0, away from the minimum at (1, 1).")
+print("weight decay pulls x towards 0, away from the minimum at (1, 1). Newton divides each direction's")
+print("slope by its own curvature, the Hessian: on the bowl, a quadratic, one step lands on the minimum.")

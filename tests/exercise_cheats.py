@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from tinygrad_edu.course import workspace
 
-P1, P2, P3, P4, P5 = ("part1_derivatives.py", "part2_engine.py", "part3_losses.py", "part4_optimizers.py",
-                      "part5_training.py")
+P1, P2, P3, P4, P5, P6 = ("part1_derivatives.py", "part2_engine.py", "part3_losses.py", "part4_optimizers.py",
+                          "part5_training.py", "part6_curvature.py")
 HIDDEN = "the reference implementation"  # the message when a hidden reference is called
 WRONG_SIGMOID = "return (grad * self.out,)"  # a wrong answer for Task 1.6, to pair with a hostile file
 
@@ -112,6 +112,37 @@ CHEATS: list[Cheat] = [
           "from types import SimpleNamespace\nfrom tinygrad_edu.lecture import mlp\n"
           "loss = nn.BCELoss()(model(x), y)\nmlp.sgd_step(SimpleNamespace(loss=loss, model=model), lr)\n"
           "return loss", message=HIDDEN),
+    Cheat("6.1", P6, "hvp calls autograd.functional.hvp",
+          "from tinygrad_edu.autograd import functional\nreturn functional.hvp(f, Value(x), Value(v))[1].data",
+          message=HIDDEN),
+    Cheat("6.1", P6, "hvp multiplies autograd.functional.hessian by v",
+          "from tinygrad_edu.autograd.functional import hessian\nreturn hessian(f, Value(x)).data @ v", message=HIDDEN),
+    Cheat("6.1", P6, "hvp multiplies the lecture's hessian_matrix by v",
+          "from tinygrad_edu.lecture import curvature\nreturn curvature.hessian_matrix(f, x) @ v", message=HIDDEN),
+    Cheat("6.1", P6, "hvp takes H from optim.newton's gradient_and_hessian",
+          "from tinygrad_edu.optim import newton\np = Value(np.array(x), requires_grad=True)\n"
+          "return newton.gradient_and_hessian(f(p), [p])[1] @ v", message=HIDDEN),
+    Cheat("6.1", P6, "hvp by a central finite difference of the gradient",
+          "def g(y):\n    p = Value(np.array(y), requires_grad=True)\n    return autograd.grad(f(p), p)[0].data\n"
+          "return (g(x + 1e-5 * v) - g(x - 1e-5 * v)) / 2e-5", status="failed", message="not to rounding"),
+    Cheat("6.2", P6, "largest_stable_lr calls the lecture's",
+          "from tinygrad_edu.lecture import curvature\n"
+          "return curvature.largest_stable_lr(hessian, 'momentum', momentum)",
+          message=HIDDEN),
+    Cheat("6.2", P6, "largest_stable_lr takes λ_max from the lecture's extreme_curvatures",
+          "from tinygrad_edu.lecture import curvature\n"
+          "return (2 + 2 * momentum) / curvature.extreme_curvatures('x', hessian)[1]", message=HIDDEN),
+    Cheat("6.3", P6, "newton_step runs optim.Newton",
+          "from tinygrad_edu import optim\np = Value(np.array(x), requires_grad=True)\n"
+          "shift = grad - hessian @ x\noptimizer = optim.Newton([p], damping=damping)\n"
+          "optimizer.step(lambda: 0.5 * (p * (p @ hessian)).sum() + (p * shift).sum())\nreturn p.data",
+          message=HIDDEN),
+    Cheat("6.3", P6, "newton_step calls optim.newton's newton_direction",
+          "from tinygrad_edu.optim import newton\nreturn x - newton.newton_direction(hessian, grad, damping)",
+          message=HIDDEN),
+    Cheat("6.4", P6, "polyak_momentum calls the lecture's polyak",
+          "from tinygrad_edu.lecture import curvature\ntuning = curvature.polyak(hessian)\n"
+          "return tuning.lr, tuning.momentum", message=HIDDEN),
     # ---------------------------------------------------------------- in-place changes the contracts forbid
     Cheat("1.7", P1, "Tanh.backward changes grad in place", "grad *= 1 - self.out ** 2\nreturn (grad,)",
           message="read-only"),
@@ -124,6 +155,9 @@ CHEATS: list[Cheat] = [
     Cheat("4.4", P4, "sgd_momentum_step changes the buffer in place",
           "if buffer is None:\n    buffer = grad.copy()\nelse:\n    buffer *= momentum\n    buffer += grad\n"
           "return p - lr * buffer, buffer", message="changed one of its arguments in place"),
+    Cheat("6.3", P6, "newton_step adds the damping to the Hessian in place",
+          "hessian += damping * np.eye(len(grad))\nreturn x - np.linalg.solve(hessian, grad)",
+          message="changed one of its arguments in place"),
     # ---------------------------------------------------------------- hostile files
     Cheat("1.1", P1, "an endless loop at import", prelude="while True:\n    pass", message="did not finish within"),
     Cheat("1.6", P1, "an endless loop in backward", "while True:\n    pass", message="did not finish within"),

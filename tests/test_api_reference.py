@@ -20,6 +20,8 @@ MODULES = ["tinygrad_edu", "tinygrad_edu.autograd", "tinygrad_edu.autograd.funct
            "tinygrad_edu.lecture.second_order",
            "tinygrad_edu.lecture.iris", "tinygrad_edu.lecture.expected", "tinygrad_edu.lecture.computed",
            "tinygrad_edu.lecture.tour", "tinygrad_edu.lecture.progress", "tinygrad_edu.lecture.surfaces",
+           "tinygrad_edu.lecture.curvature", "tinygrad_edu.lecture.curvature_runs",
+           "tinygrad_edu.lecture.curvature_report", "tinygrad_edu.viz.curvature_plot",
            "tinygrad_edu.lecture.your_turn"]
 CLASSES = {"Value": Value, "Module": nn.Module, "Optimizer": optim.Optimizer}
 

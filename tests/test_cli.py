@@ -12,7 +12,7 @@ from support import run_tinygrad_edu
 from tinygrad_edu.lecture.expected import GD_PARABOLA_TABLE, MOMENTUM_QUARTIC_TABLE, NESTEROV_QUARTIC_TABLE
 from tinygrad_edu.lecture.progress import ProgressLine
 
-COMMANDS = ("tour", "optimize", "train-iris", "check-derivative", "graph", "page")
+COMMANDS = ("tour", "optimize", "train-iris", "check-derivative", "curvature", "graph", "page")
 
 
 def assert_usage_error(result, command: str, message: str):

@@ -59,6 +59,8 @@ USAGE_ERRORS = {  # argparse's: the usage line, then one error line naming the a
     "points none": (["check-derivative", "--points"], r"argument --points: expected at least one argument"),
     "graph format": (["graph", "--format", "gif"], r"argument --format: invalid choice: 'gif'"),
     "page model": (["page", "--model", "resnet"], r"argument --model: invalid choice: 'resnet'"),
+    "curvature out-dir missing": (["curvature", "--out-dir"], r"argument --out-dir: expected one argument"),
+    "curvature unknown option": (["curvature", "--rate", "2"], r"unrecognized arguments: --rate 2"),
 }
 
 

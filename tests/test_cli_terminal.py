@@ -33,13 +33,15 @@ COMMANDS = {  # arguments → the exit code they give on any terminal (check-der
     "tour": (["tour", "--out-dir", "{tmp}/pictures"], 0),
     "optimize": (["optimize", "--rule", "nesterov", "--epochs", "3"], 0),
     "check-derivative": (["check-derivative"], 1),
+    "curvature": (["curvature", "--out-dir", "{tmp}/pictures"], 0),
     "train-iris": (["train-iris", "--epochs", "5"], 0),
     "graph": (["graph", "--out", "{tmp}/mlp.svg"], 0),
     "page": (["page", "--out", "{tmp}/backward.html"], 0),
     "exercises start": (["exercises", "start", "{tmp}/workspace"], 0),
     "help": (["--help"], 0),
     **{f"{command} --help": ([command, "--help"], 0)
-       for command in ("tour", "optimize", "train-iris", "check-derivative", "graph", "page", "exercises")},
+       for command in ("tour", "optimize", "train-iris", "check-derivative", "curvature", "graph", "page",
+                       "exercises")},
 }
 
 

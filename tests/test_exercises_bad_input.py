@@ -67,7 +67,7 @@ def test_an_unreadable_workspace_file_is_refused(ws, monkeypatch, capsys):
 
 
 def test_an_unknown_task_is_refused(ws):
-    refused(run_tinygrad_edu("exercises", "check", str(ws), "6.1"), "unknown task '6.1'")
+    refused(run_tinygrad_edu("exercises", "check", str(ws), "7.1"), "unknown task '7.1'")
 
 
 @pytest.mark.parametrize("value", ["-1", "0", "abc", "inf", "nan", "1e9"])

@@ -19,6 +19,7 @@ from support import run_tinygrad_edu
 import tinygrad_edu
 from tinygrad_edu.course import workspace
 from tinygrad_edu.course.classroom import DEFAULT_INSTALL
+from tinygrad_edu.course.points import default_points
 from tinygrad_edu.course.tasks import TASKS
 
 yaml = pytest.importorskip("yaml", reason="the workflow is checked with PyYAML: pip install pyyaml (in .[test])")
@@ -192,10 +193,13 @@ def test_grade_writes_one_gradebook_row_per_student(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "grades.csv").open())}
     assert sorted(rows) == ["alice", "bob", "carol", "dave"]
-    assert (rows["alice"]["score"], rows["alice"]["max_score"], rows["alice"]["problems"]) == ("100", "100", "")
+    total = sum(default_points().values())
+    assert (rows["alice"]["score"], rows["alice"]["max_score"], rows["alice"]["problems"]) == (f"{total:g}",
+                                                                                               f"{total:g}", "")
     assert rows["bob"]["score"] == "0" and "1.1 not started" in rows["bob"]["problems"]
     assert "not a workspace" in rows["carol"]["problems"]
-    assert (rows["dave"]["score"], rows["dave"]["1.6"], rows["dave"]["problems"]) == ("91", "0",
+    lost = default_points()["1.6"] + default_points()["5.1"]
+    assert (rows["dave"]["score"], rows["dave"]["1.6"], rows["dave"]["problems"]) == (f"{total - lost:g}", "0",
                                                                                       "1.6 failed; 5.1 failed")
     assert rows["dave"]["1.7"] == "3"
 

@@ -56,6 +56,9 @@ ANSWERS = {
         "x, b = -2.0, 0.0\npytorch_xs = []\nfor _ in range(20):\n    g = slide_derivative(x)\n"
         "    b = gamma * b + g\n    x = x - lr * b\n    pytorch_xs.append(x)"),
     "part3-your-turn-tame": ("tamed_lr = 0.05", "tamed_lr = 0.09"),
+    "part4-your-turn-largest-lr": ("largest_lr = (2 + 2 * 0.9) / curvatures[-1]", "largest_lr = 2 / curvatures[-1]"),
+    "part4-your-turn-rate": ("rate_at_03 = 1 - 0.3 * curvatures[0]", "rate_at_03 = abs(1 - 0.3 * curvatures[-1])"),
+    "part4-your-turn-damping": ("damping = 8.0", "damping = 1.0"),
 }
 PICTURES = {"image/png": lambda data: base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n"),
             "image/svg+xml": lambda data: ET.fromstring(data.encode("utf-8")).tag == "{http://www.w3.org/2000/svg}svg"}
@@ -90,7 +93,7 @@ def fresh_run(path):
 def test_there_is_a_notebook_per_part_of_the_lecture_and_one_for_the_exercises():
     names = {path.name for path in NOTEBOOKS}
     assert {"part1_multilayer_perceptron.ipynb", "part2_momentum.ipynb", "part3_nesterov.ipynb",
-            "exercises.ipynb"} <= names
+            "part4_curvature.ipynb", "exercises.ipynb"} <= names
     assert all(re.fullmatch(r"part\d+_\w+\.ipynb|exercises\.ipynb", name) for name in names)
 
 

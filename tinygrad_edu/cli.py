@@ -4,6 +4,7 @@
     tinygrad-edu optimize --rule nesterov    one of the slides' 20-epoch tables
     tinygrad-edu train-iris                  the Iris MLP, with progress and a confusion matrix
     tinygrad-edu check-derivative            check_derivative on the slide's quartic
+    tinygrad-edu curvature                   Part 4: second derivatives explain the runs; Newton's method
     tinygrad-edu graph                       the slide network's graph after backward
     tinygrad-edu page                        step through backward in a browser
     tinygrad-edu exercises start|check|reset graded exercises (tinygrad_edu/course/)
@@ -127,15 +128,23 @@ def add_tour_command(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(run=run_tour)
 
 
+def make_out_dir(command: str, out_dir: str) -> int | None:
+    """Create ``--out-dir`` (and its parents); exit code 2, with one line, when it cannot be a directory."""
+    if not out_dir:
+        return fail(command, "--out-dir must name a directory, got ''")
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return cannot_write(command, "--out-dir", out_dir, error)
+    return None
+
+
 def run_tour(args: argparse.Namespace) -> int:
     """The tour; a ``--out-dir`` that is not (and cannot become) a directory is exit 2 before anything runs,
     so that exit 1 only ever means a slide value not reproduced."""
-    if not args.out_dir:
-        return fail("tour", "--out-dir must name a directory, got ''")
-    try:
-        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return cannot_write("tour", "--out-dir", args.out_dir, error)
+    refused = make_out_dir("tour", args.out_dir)
+    if refused is not None:
+        return refused
     try:
         # ``expected.EXPECTED`` is looked up now, not at import: the tests' seam for a wrong slide value.
         return tour(Path(args.out_dir), expected.EXPECTED)
@@ -259,6 +268,35 @@ def run_check_derivative(args: argparse.Namespace) -> int:
     print(f"{len(mismatches)} of {len(args.points)} points disagree. d/dx(x⁴ + x³ − 2x² − 2x + 2) = "
           "4x³ + 3x² − 4x − 2: the slide's derivative drops the −2 of −2x.")
     return 1  # the check ran and found the derivative wrong
+
+
+# ---------------------------------------------------------------- curvature
+
+def add_curvature_command(commands: argparse._SubParsersAction) -> None:
+    """``curvature [--out-dir DIR] [--no-pictures]``: Part 4 of the lecture, computed."""
+    command = commands.add_parser(
+        "curvature", help="Part 4: the Hessian explains momentum, the deck's runs and Newton's method",
+        description="Compute with the engine's second derivatives the bowl's Hessian, its bounds and best "
+                    "settings with their rates, the deck's quartic runs and the curvature along them, and "
+                    "Newton's method; show each value beside the closed form it must equal with ✓ or ✗, then "
+                    "draw the pictures. Exit code 1 if a value disagrees.")
+    command.add_argument("--out-dir", default=DEFAULT_OUT_DIR,
+                         help=f"where the pictures go (default: {DEFAULT_OUT_DIR}/)")
+    command.add_argument("--no-pictures", action="store_true", help="print the values only, draw nothing")
+    command.set_defaults(run=run_curvature)
+
+
+def run_curvature(args: argparse.Namespace) -> int:
+    """Part 4; a ``--out-dir`` that cannot be a directory is exit 2 before anything runs, as for the tour."""
+    from tinygrad_edu.lecture import curvature_report
+
+    refused = None if args.no_pictures else make_out_dir("curvature", args.out_dir)
+    if refused is not None:
+        return refused
+    try:
+        return curvature_report.report(None if args.no_pictures else Path(args.out_dir))
+    except OSError as error:
+        return cannot_write("curvature", "--out-dir", args.out_dir, error)
 
 
 # ---------------------------------------------------------------- graph and page (their owners' sections)
@@ -400,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_optimize_command(commands)
     add_train_iris_command(commands)
     add_check_derivative_command(commands)
+    add_curvature_command(commands)
     add_graph_command(commands)
     add_page_command(commands)
     add_exercises_command(commands)

@@ -21,7 +21,8 @@ ERRORS = "tinygrad_edu.ascii"  # the codec error handler's name, as in stream.re
 SPELLINGS = {
     "✓": "ok", "✗": "FAIL", "→": "->", "←": "<-", "↦": "|->", "−": "-", "–": "-", "—": "--", "·": "*",
     "×": "x", "…": "...", "≤": "<=", "≥": ">=", "≠": "!=", "≈": "~=", "±": "+/-", "∞": "inf", "√": "sqrt",
-    "∂": "d", "∇": "grad", "′": "'", "″": "''", "Σ": "sum", "ŷ": "y_hat", "µ": "mu", "λ": "lambda", "ᵀ": "^T",
+    "∂": "d", "∇": "grad", "′": "'", "″": "''", "‴": "'''", "‖": "||", "Σ": "sum", "ŷ": "y_hat", "µ": "mu",
+    "λ": "lambda", "ᵀ": "^T",
 }
 RAISED, LOWERED = "^", "_"  # how a run of superscripts (x⁻¹ → x^-1) and of subscripts (x₀ → x_0) begins
 

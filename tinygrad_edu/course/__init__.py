@@ -1,8 +1,8 @@
 """Course mode: graded exercises in which students write the engine's parts themselves.
 
-``tinygrad-edu exercises start DIR`` writes a workspace of five files, one per
+``tinygrad-edu exercises start DIR`` writes a workspace of six files, one per
 part of the lecture (derivatives, the engine, the losses, the optimizers,
-training), each task a stub; ``exercises check DIR`` grades them;
+training, curvature), each task a stub; ``exercises check DIR`` grades them;
 ``exercises reset DIR TASK`` puts one stub back; ``exercises classroom`` and
 ``exercises grade`` serve a teacher with a class. docs/exercises.md is the
 teacher's guide.

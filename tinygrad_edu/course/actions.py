@@ -185,6 +185,26 @@ def train_iris(student: Student, seed: int) -> dict:
             "optimizers": len(MADE)}
 
 
+# ---------------------------------------------------------------- Part 6
+
+def _numbers(result: Any) -> list[np.ndarray]:
+    """What a Part 6 function returned, as float64 arrays (a Value's data; one per item of a tuple)."""
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    return [np.asarray(getattr(item, "data", item), dtype=np.float64) for item in items]
+
+
+def hessian_vector(student: Student, curved: dict) -> dict:
+    """The student's ``hvp(f, x, v)`` on a ``Curved`` function, with read-only x and v."""
+    example = examples.Curved.from_data(curved)
+    product = checked_function(student.obj, student.symbol)(example.function(), example.x, example.v)
+    return {"result": _numbers(product)}
+
+
+def call(student: Student, arguments: list) -> dict:
+    """The student's function on ``arguments`` (arrays and numbers, read-only): what it returned, as numbers."""
+    return {"result": _numbers(checked_function(student.obj, student.symbol)(*arguments))}
+
+
 def many(student: Student, requests: list) -> list:
     """Several actions in one request: ``[[action, arguments], …]`` → their answers, in order."""
     return [ACTIONS[name](student, **arguments) for name, arguments in requests]
@@ -194,5 +214,6 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "operation_gradients": operation_gradients, "operation_value": operation_value,
     "function_gradients": function_gradients, "unbroadcast": unbroadcast, "order": order, "walk": walk,
     "chain_order": chain_order, "chain_walk": chain_walk, "slide": slide, "iterates": iterates,
-    "slide_sgd_step": slide_sgd_step, "train_iris": train_iris, "many": many,
+    "slide_sgd_step": slide_sgd_step, "train_iris": train_iris, "hessian_vector": hessian_vector, "call": call,
+    "many": many,
 }

@@ -61,7 +61,7 @@ def prepare(request: dict, folder: Path) -> tuple[actions.Student | None, dict]:
     task = BY_ID[request["task"]]
     files = {canonical: folder / actual for canonical, actual in request["files"].items()}
     try:
-        if task.part < 5:
+        if not task.trains:
             return prepare_task(task, files[task.filename])
         return prepare_training(task, files, request["parts"])
     except MissingFile as missing:

@@ -18,7 +18,7 @@ import json
 import math
 
 from .. import __version__
-from .tasks import TASKS
+from .tasks import TASKS, TRAINING_PART
 
 __all__ = ["DEFAULT_INSTALL", "workflow"]
 
@@ -32,7 +32,7 @@ def step_id(task_id: str) -> str:
 def minutes(timeout: float, part: int) -> int:
     """A step's time limit: a check's children each have ``timeout`` seconds (Part 5 may run 24 of them,
     to find which earlier task makes it fail)."""
-    children = 24 if part == 5 else 1
+    children = 24 if part == TRAINING_PART else 1
     return max(10, math.ceil(timeout * children / 60) + 1)
 
 

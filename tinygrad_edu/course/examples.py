@@ -20,7 +20,7 @@ import numpy as np
 from ..nn import functional
 from ..value import Value
 
-__all__ = ["CHAIN_LENGTH", "OPERATIONS", "Graph", "Run", "chain", "leaves", "text"]
+__all__ = ["CHAIN_LENGTH", "OPERATIONS", "Curved", "Graph", "Run", "chain", "leaves", "text"]
 
 
 # ---------------------------------------------------------------- Part 1 and 3.1: one operation
@@ -142,6 +142,43 @@ class Run:
     def from_data(cls, data: dict[str, Any]) -> Run:
         return cls(str(data["rule"]), *(np.asarray(data[k], dtype=np.float64) for k in ("x0", "c", "t")),
                    float(data["lr"]), float(data["gamma"]))
+
+
+# ---------------------------------------------------------------- Part 6: a function whose curvature changes
+
+@dataclass
+class Curved:
+    """f(x) = ½ xᵀAx + Σᵢ cᵢxᵢ⁴/12 + s·tanh(bᵀx), at a point x, and a direction v for H·v.
+
+    A is symmetric; the quartic term makes the Hessian depend on x along the
+    axes, the tanh term across them (s·tanh″(bᵀx)·bbᵀ), so H·v at x is neither
+    A·v nor the same at another point.
+    """
+
+    a: np.ndarray
+    c: np.ndarray
+    b: np.ndarray
+    s: float
+    x: np.ndarray
+    v: np.ndarray
+
+    def function(self) -> Callable[[Value], Value]:
+        def f(x: Value) -> Value:
+            return 0.5 * (x * (x @ self.a)).sum() + (x ** 4 * self.c).sum() / 12 + (x @ self.b).tanh() * self.s
+        return f
+
+    def to_data(self) -> dict:
+        return {"a": self.a, "c": self.c, "b": self.b, "s": self.s, "x": self.x, "v": self.v}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Curved:
+        a, c, b = (np.asarray(data[k], dtype=np.float64) for k in ("a", "c", "b"))
+        return cls(a, c, b, float(data["s"]), np.asarray(data["x"], dtype=np.float64),
+                   np.asarray(data["v"], dtype=np.float64))
+
+    def __str__(self) -> str:
+        return (f"f(x) = ½ xᵀAx + Σ c·x⁴/12 + s·tanh(bᵀx) with A = {text(self.a)}, c = {text(self.c)}, "
+                f"b = {text(self.b)}, s = {self.s:.8g}; at x = {text(self.x)}, v = {text(self.v)}")
 
 
 def text(value: Any) -> str:

@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checks_derivatives, checks_engine, checks_losses, checks_optimizers, checks_training, runner
+from . import (
+    checks_curvature,
+    checks_derivatives,
+    checks_engine,
+    checks_losses,
+    checks_optimizers,
+    checks_training,
+    runner,
+)
 from .feedback import ERROR, FAILED, PASSED, explain, where
 from .runner import Child, ChildGone, ReferenceUsed, StudentRaised
 from .swap import OPERATION_TASKS
@@ -36,7 +44,7 @@ __all__ = ["DEFAULT_TIMEOUT", "Interrupted", "Result", "grade_task", "grade_work
 DEFAULT_TIMEOUT = 60.0  # seconds per task
 CHECKS: dict[str, Callable[[Child], None]] = {
     **checks_derivatives.CHECKS, **checks_engine.CHECKS, **checks_losses.CHECKS, **checks_optimizers.CHECKS,
-    **checks_training.CHECKS}
+    **checks_training.CHECKS, **checks_curvature.CHECKS}
 OUTPUT_LINES, OUTPUT_CHARACTERS = 40, 4000  # of a task's captured output, in the report
 
 
@@ -95,7 +103,7 @@ def grade_task(task: Task, directory: Path, timeout: float, start_with: runner.F
     broken = {} if broken is None else broken
     result, began = Result(task.id, task.title, PASSED), time.monotonic()
     files = part_files(directory)
-    needed = [task.filename] if task.part < 5 else list(files)
+    needed = list(files) if task.trains else [task.filename]
     missing = task.filename not in files
     if missing or any(name in broken for name in needed):
         result.status = ERROR
@@ -104,20 +112,20 @@ def grade_task(task: Task, directory: Path, timeout: float, start_with: runner.F
         return result
     every_part = parts is None
     if every_part:
-        parts = [t.id for t in TASKS if t.part < 5 and t.filename in files] if task.part == 5 else []
+        parts = [t.id for t in TASKS if t.part < 5 and t.filename in files] if task.trains else []
     child, checked = Child(start_with, task.id, {name: files[name] for name in needed}, parts, timeout), False
     try:
         with child:
             checked = run_check(task, child, result)
     except ChildGone as gone:
         result.status, result.message = ERROR, f"the process that ran your code stopped: {gone.reason}"
-        if task.part < 5 and not child.started:
+        if not task.trains and not child.started:
             broken[task.filename] = f"{task.filename} could not be imported (Task {task.id}): {gone.reason}"
     except Exception as error:  # the grader's own trouble (no pipe left, a full disk): this task's error only
         result.status, result.message = ERROR, f"the grader could not grade this task: {type(error).__name__}: {error}"
     if child.output is not None:  # also after a timeout: what it printed may say where it looped
         result.output = trimmed(child.output)
-    if task.part == 5 and every_part and checked and result.status in (FAILED, ERROR) and not child.hidden:
+    if task.trains and every_part and checked and result.status in (FAILED, ERROR) and not child.hidden:
         diagnose(task, directory, timeout, start_with, result)
     result.seconds = time.monotonic() - began
     return result
@@ -166,7 +174,7 @@ def not_imported(task: Task, reply: dict) -> tuple[str, str, list[str]]:
                    "level of a workspace file runs when it is imported; remove the exit")
     elif status == ERROR:
         message = f"{filename}: {message}"
-    if task.part == 5 and filename != task.filename:
+    if task.trains and filename != task.filename:
         message = f"uses {filename}, which does not import: {message}"
     return status, message, details
 

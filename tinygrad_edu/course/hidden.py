@@ -34,6 +34,9 @@ def _backward(name: str) -> str:
 
 OPERATIONS = {"1.1": "Mul", "1.2": "Div", "1.3": "Pow", "1.4": "Exp", "1.5": "Log", "1.6": "Sigmoid", "1.7": "Tanh",
               "1.8": "Relu", "1.9": "MatMul", "1.10": "Sum", "1.11": "Mean"}
+# A Hessian's extreme eigenvalues, which Tasks 6.2 and 6.4 start from.
+CURVATURES = ("tinygrad_edu.lecture.curvature:extreme_curvatures", "tinygrad_edu.lecture.curvature:eigenvalues",
+              "tinygrad_edu.lecture.curvature:condition_number")
 # The backward slide, which Tasks 1.6 and 1.9 also check, runs the slide network's other operation.
 SLIDE_NEEDS = {"1.6": ("MatMul",), "1.9": ("Sigmoid",)}
 
@@ -62,6 +65,16 @@ HIDDEN: dict[str, tuple[str, ...]] = {  # task → "module:attribute path" of ea
     "5.1": ("tinygrad_edu.lecture.mlp:sgd_step", "tinygrad_edu.lecture.computed:sgd_values",
             "tinygrad_edu.lecture.computed:forward_backward_values"),
     "5.2": ("tinygrad_edu.lecture.iris:train_iris", "tinygrad_edu.lecture.iris:_train"),
+    # Part 6: autograd.grad stays usable (Task 6.1 is built on it); what computes an answer does not.
+    "6.1": (*(f"tinygrad_edu.autograd.functional:{name}" for name in ("vjp", "jvp", "jacobian", "hessian", "vhp",
+                                                                        "hvp")),
+            "tinygrad_edu.lecture.surfaces:hessian", "tinygrad_edu.lecture.curvature:hessian_matrix",
+            "tinygrad_edu.optim.newton:gradient_and_hessian"),
+    "6.2": ("tinygrad_edu.lecture.curvature:largest_stable_lr", "tinygrad_edu.lecture.surfaces:largest_stable_step",
+            *CURVATURES),
+    "6.3": ("tinygrad_edu.optim:Newton.step", "tinygrad_edu.optim.newton:newton_direction",
+            "tinygrad_edu.optim.newton:gradient_and_hessian", "tinygrad_edu.lecture.surfaces:newton_path"),
+    "6.4": ("tinygrad_edu.lecture.curvature:polyak", "tinygrad_edu.lecture.curvature:optimal_gd", *CURVATURES),
 }
 
 _attempts: list[str] = []

@@ -1,4 +1,4 @@
-"""Points per task: the defaults of ``tasks.py`` (100 in all), and a teacher's file that overrides them.
+"""Points per task: the defaults of ``tasks.py`` (114 in all), and a teacher's file that overrides them.
 
 The file is TOML (read with the standard library's tomllib), one line a task,
 under a ``[points]`` table; tasks it leaves out keep their default::

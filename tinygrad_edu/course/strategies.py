@@ -18,9 +18,9 @@ from hypothesis.extra import numpy as hnp
 
 from ..grad_mode import no_grad
 from ..value import Value
-from .examples import BINARY, OPERATIONS, UNARY, Graph, Run, text
+from .examples import BINARY, OPERATIONS, UNARY, Curved, Graph, Run, text
 
-__all__ = ["Case", "Example", "arrays", "floats", "graphs", "logits", "off_zero", "runs"]
+__all__ = ["Case", "Example", "arrays", "curved", "floats", "graphs", "hessians", "logits", "off_zero", "runs"]
 
 
 def floats(low: float, high: float) -> st.SearchStrategy:
@@ -113,3 +113,32 @@ def runs(rule: str) -> st.SearchStrategy:
         return Run(rule, draw(arrays(shape, floats(-2, 2))), draw(arrays(shape, floats(0.5, 3))),
                    draw(arrays(shape, floats(-1, 1))), draw(floats(0.01, 0.3)), draw(floats(0.1, 0.95)))
     return draw_run()
+
+
+# ---------------------------------------------------------------- Part 6
+
+SIZES = (2, 3, 1, 4)  # the number of coordinates, simplest first (one axis has no condition number)
+
+
+@st.composite
+def hessians(draw, n: int | None = None) -> np.ndarray:
+    """A symmetric positive definite n × n matrix with κ = λ_max/λ_min between 2 and 1,000 (n ≥ 2):
+    chosen eigenvalues, turned by an orthogonal matrix (numpy's QR of a drawn one), so that the
+    diagonal is not the eigenvalues."""
+    n = draw(st.sampled_from(SIZES)) if n is None else n
+    low = draw(floats(0.1, 10))
+    kappa = draw(floats(2, 1000))
+    inner = sorted(draw(arrays((max(n - 2, 0),), floats(0, 1))))
+    curvatures = np.array([low, *(low * (1 + (kappa - 1) * u) for u in inner), low * kappa][:n] if n > 1 else [low])
+    turn, _ = np.linalg.qr(draw(arrays((n, n), floats(-1, 1))) + np.eye(n))
+    matrix = turn @ np.diag(curvatures) @ turn.T
+    return (matrix + matrix.T) / 2
+
+
+@st.composite
+def curved(draw) -> Curved:
+    """A ``Curved`` function (A symmetric, not necessarily positive definite), a point and a direction."""
+    n = draw(st.sampled_from(SIZES))
+    a = draw(arrays((n, n), floats(-3, 3)))
+    return Curved((a + a.T) / 2, draw(arrays((n,), floats(0.5, 3))), draw(arrays((n,), floats(-1.5, 1.5))),
+                  draw(off_zero(0.5, 2)), draw(arrays((n,), floats(-1.5, 1.5))), draw(arrays((n,), off_zero(0.25, 2))))

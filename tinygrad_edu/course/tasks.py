@@ -5,8 +5,8 @@ under a header line ``# === Task 1.6 · Sigmoid.backward ===``. The templates
 in ``templates/`` hold each task's solution between ``# BEGIN SOLUTION`` and
 ``# END SOLUTION``; a student's workspace gets a stub there instead.
 
-``points`` are the defaults a gradebook uses (100 in all); a teacher's points
-file overrides them (``points.py``).
+``points`` are the defaults a gradebook uses (114 in all: Parts 1–5 make 100,
+Part 6 adds 14); a teacher's points file overrides them (``points.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ PARTS = {
     3: ("part3_losses.py", "The losses: BCE with the clamp, cross-entropy through a stable log-softmax"),
     4: ("part4_optimizers.py", "The optimizers: the slides' GD, momentum, Nesterov, and PyTorch's SGD forms"),
     5: ("part5_training.py", "Training on your own parts: the slides' SGD step and the Iris MLP"),
+    6: ("part6_curvature.py", "Curvature: a Hessian-vector product, the stability bound, Newton's step, "
+                              "Polyak's momentum"),
 }
+TRAINING_PART = 5  # the part that runs on every other part of Parts 1–4 (the student's, plugged in)
 
 # Workspaces written before a file was renamed keep grading: file name → the names it had.
 FORMER_NAMES = {"part4_optimizers.py": ("part4_optimisers.py",)}
@@ -38,6 +41,11 @@ class Task:
     @property
     def part(self) -> int:
         return int(self.id.partition(".")[0])
+
+    @property
+    def trains(self) -> bool:
+        """Whether the task is Part 5's: graded on the student's Parts 1–4 plugged in, not on one file."""
+        return self.part == TRAINING_PART
 
     @property
     def filename(self) -> str:
@@ -75,11 +83,19 @@ TASKS: tuple[Task, ...] = (
     Task("5.1", "slide_sgd_step", "slide_sgd_step", "one SGD step of the slides' 2-2-1 network on your parts", 6),
     Task("5.2", "train_iris", "train_iris", "the Iris MLP the docstring asks for, on your parts, trained as the "
          "reference trains it", 8),
+    Task("6.1", "hvp", "hvp", "H·v by differentiating the gradient (autograd.grad with create_graph=True), "
+         "never forming H", 4),
+    Task("6.2", "largest_stable_lr", "largest_stable_lr", "the steepest curvature sets the step: η < (2 + 2β)/λ_max",
+         3),
+    Task("6.3", "newton_step", "newton_step", "x − (H + λI)⁻¹g by solving a linear system; one step on a "
+         "quadratic", 4),
+    Task("6.4", "polyak_momentum", "polyak_momentum", "Polyak's η and β from the extreme curvatures: the rate "
+         "(√κ − 1)/(√κ + 1)", 3),
 )
 
 BY_ID = {task.id: task for task in TASKS}
 
-__all__ = ["FORMER_NAMES", "PARTS", "TASKS", "Task", "task_by_id"]
+__all__ = ["FORMER_NAMES", "PARTS", "TASKS", "TRAINING_PART", "Task", "task_by_id"]
 
 
 def task_by_id(task_id: str) -> Task:

@@ -3,7 +3,9 @@
 ``mlp.py`` is part 1 (the multilayer perceptron: summary, forward, activations,
 losses, one SGD step); ``descent.py`` is parts 2 and 3 (gradient descent,
 momentum and Nesterov on one-dimensional objectives); ``surfaces.py`` the same
-rules on two-dimensional bowls; ``regression.py`` is part 2's logistic and
+rules on two-dimensional bowls; ``curvature.py`` (second derivatives and the
+closed forms they feed), ``curvature_runs.py`` and ``curvature_report.py`` are
+Part 4, curvature (``tinygrad-edu curvature``); ``regression.py`` is part 2's logistic and
 softmax regression; ``iris.py`` is the Iris slide. ``expected.py`` transcribes
 the numbers the slides print and ``computed.py`` computes them; ``tour.py``
 sets the two side by side, and ``cli.py`` is the command line

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import Value, optim
 from . import descent
 
-__all__ = ["check", "check_iterates", "check_taming_rate", "check_zigzag_rate", "unanswered"]
+__all__ = ["check", "check_damping", "check_iterates", "check_taming_rate", "check_zigzag_rate", "unanswered"]
 
 RIGHT, WRONG = "✓", "✗"
 
@@ -113,3 +114,20 @@ def check_taming_rate(lr: Any, momentum: float = 0.9, epochs: int = 100) -> None
                      f"point: it stopped in the other valley, or is still on its way. Try another η.")
     print(f"{RIGHT} with η = {lr:g} Nesterov with the true derivative reaches f's lowest point, "
           f"x = {run.xs[-1]:.4f}, in {epochs} epochs.")
+
+
+def check_damping(damping: Any, x: float = 0.0) -> None:
+    """Part 4: a damping λ with which Newton's first step on the quartic from ``x`` (where f″ < 0) goes downhill."""
+    if unanswered(damping):
+        return say_waiting("damping")
+    point = Value(x, dtype=np.float64, requires_grad=True)
+    try:
+        optim.Newton([point], damping=damping).step(lambda: descent.quartic(point))
+    except (TypeError, ValueError) as error:
+        return print(f"{WRONG} damping = {damping!r} is refused: {error}. Try a number ≥ 0.")
+    before, after = descent.quartic(x), descent.quartic(point.item())
+    if after < before:
+        return print(f"{RIGHT} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, downhill: "
+                     f"f goes from {before:.4f} to {after:.4f}.")
+    print(f"{WRONG} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, and f goes from "
+          f"{before:.4f} up to {after:.4f}: f″ + λ is not above 0 yet. Try a larger λ.")

@@ -6,7 +6,8 @@ set by hand (``p.grad = 4*x**3 + ...``) drives it exactly as one from autograd d
 
 Read in this order: ``momentum.py``, the slides' ``GD``, ``Momentum`` and ``Nesterov``;
 ``sgd.py``, PyTorch's ``SGD``, which is each of them with the right options; ``adaptive.py``,
-``Adagrad``, ``RMSprop``, ``Adam`` and ``AdamW``. ``optimizer.py`` is what they share, the base
+``Adagrad``, ``RMSprop``, ``Adam`` and ``AdamW``; ``newton.py``, Newton's method, which divides
+the gradient by the curvature (the Hessian). ``optimizer.py`` is what they share, the base
 class ``Optimizer``: parameter groups, per-parameter state, ``zero_grad``, an all-or-nothing
 ``step`` and state dicts in PyTorch's layout, checked before anything changes.
 
@@ -16,7 +17,8 @@ looks them up: the course swaps a student's version in here.
 
 from .adaptive import Adagrad, Adam, AdamW, RMSprop
 from .momentum import GD, Momentum, Nesterov
+from .newton import Newton
 from .optimizer import Optimizer
 from .sgd import SGD
 
-__all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Newton"]
