@@ -19,6 +19,8 @@ import numpy as np
 from .indexing import normalize_axes, split_integers, without_ellipsis
 from .recording import Recorded
 
+FLOAT16 = np.dtype(np.float16)  # numpy's own dtype object (value.py gives every Value's data numpy's own)
+
 
 class Function(Recorded):
     """One operation of the graph. Subclasses define ``forward``, ``backward`` and, if it reads data, ``saved``.
@@ -37,7 +39,9 @@ class Function(Recorded):
     ``saved`` lists, for each input's gradient, the inputs ``backward`` reads (by
     position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
     is ``((1,), (0,))``. A Value read there that has changed in place since is
-    refused (``autograd.check_versions``).
+    refused (``autograd.check_versions``). They are the Values PyTorch's backward
+    saves, so that both refuse alike; where PyTorch's formula reads a Value ours
+    does not need (max(), nll_loss, the BCE losses), ``saved`` lists it all the same.
     """
 
     __slots__ = ()
@@ -114,20 +118,21 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b.   dout/da = 1/b,   dout/db = -a/b² = -out/b."""
+    """out = a / b.   dout/da = 1/b,   dout/db = -a/b² (from a and b, as PyTorch: not from out)."""
 
-    __slots__ = ("b", "out", "a_shape")
+    __slots__ = ("a", "b", "out", "a_shape")  # out and a_shape: for the formula page and the course's Div
     name = "div"
-    saved = ((1,), (1, -1))
+    saved = ((1,), (0, 1))
 
     def forward(self, a, b):
-        self.a_shape, self.b = a.shape, b
+        self.a, self.b, self.a_shape = a, b, a.shape
         self.out = a / b
         return self.out
 
     def backward(self, grad):
         grad_a = grad / self.b
-        return unbroadcast(grad_a, self.a_shape), unbroadcast(-grad_a * self.out, self.b.shape)
+        grad_b = unbroadcast(-grad_a * (self.a / self.b), self.b.shape) if self.needs_input_grad[1] else None
+        return unbroadcast(grad_a, self.a_shape), grad_b
 
 
 class Neg(Function):
@@ -267,7 +272,8 @@ class Relu(Function):
     def forward(self, x):
         # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
         # the two on a tie: the second for float32 and float64, the first for float16.
-        self.out = np.maximum(x, 0) if x.dtype == np.float16 else np.maximum(0, x)
+        half = type(x) is np.float16 or (type(x) is np.ndarray and x.dtype is FLOAT16)
+        self.out = np.maximum(x, 0) if half else np.maximum(0, x)
         return self.out
 
     def backward(self, grad):
@@ -413,6 +419,12 @@ class Max(Function):
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
+
+    @property
+    def saved(self) -> tuple:
+        """PyTorch's max() saves its input and output (its formula finds the ties from them; ours keeps
+        their places), max(dim) only the indices."""
+        return ((0, -1),) if self.axis is None else ((),)
 
     def forward(self, x):
         self.x_shape = np.shape(x)
@@ -600,7 +612,7 @@ class BinaryCrossEntropy(Function):
 
     __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
     name = "binary_cross_entropy"
-    saved = ((0, 1), ())
+    saved = ((0, 1), (0, 1))  # PyTorch's; ours reads ln x and ln(1 − x) for y's gradient, kept by forward
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -640,7 +652,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy_with_logits"
-    saved = ((0, 1), (0,))
+    saved = ((0, 1), (0, 1))  # PyTorch's; ours needs only x for y's gradient
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -685,6 +697,7 @@ class NllLoss(Function):
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
                  "total", "kept")
     name = "nll_loss"
+    saved = ((0,),)  # PyTorch's; ours needs only the target and the weights, kept by forward
 
     def __init__(self, target, weight=None, ignore_index=-100, reduction="mean"):
         self.target, self.class_weight = np.asarray(target), weight
