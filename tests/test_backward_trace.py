@@ -223,8 +223,14 @@ def product_by_the_rule(step) -> np.ndarray:
     if step.rule == MATMUL_SECOND:  # out = local @ node
         return through_linear(step, lambda unit: local @ unit)
     assert step.rule == REARRANGED, step.rule
-    # The operation only moves elements: out[k] = node[j] for some j, so run it on unit arrays.
-    return through_linear(step, lambda unit: copy.copy(step.grad_fn).forward(unit))
+    # The operation only moves elements: out[k] = node[j] for some j, so run it on unit arrays
+    # (index_put's other input held at 0: out is x with v written in, linear in each).
+    inputs = [np.zeros(parent.shape, dtype=parent.dtype) for parent in step.grad_fn.parents]
+
+    def forward(unit):
+        inputs[step.argument] = unit
+        return copy.copy(step.grad_fn).forward(*inputs)
+    return through_linear(step, forward)
 
 
 @st.composite

@@ -82,6 +82,19 @@ def index(draw, nodes):
     return apply(ops.Index(np.array(rows)), x)  # repeated rows: their gradients add up
 
 
+def index_put(draw, nodes):
+    """``y[0] = v`` into a copy y of a node, which an earlier node also used: that node's gradient
+    must go to y as it was before (recording.as_recorded), the rest through the IndexPut."""
+    x = pick(draw, nodes, lambda node: node.ndim >= 1)
+    y = apply(ops.Mul(), x if x.ndim else apply(ops.Reshape((1,)), x), Value(np.ones((), dtype=x.dtype)))
+    nodes.append(apply(ops.Exp(), y))  # recorded before the assignment
+    v = pick(draw, nodes, lambda node: node.shape == y.shape[1:])
+    if v.shape != y.shape[1:]:
+        v = Value(floats(draw, y.shape[1:], y.dtype), requires_grad=True)
+    y[0] = v
+    return y
+
+
 def softmax(op_class):
     def build(draw, nodes):
         x = pick(draw, nodes, lambda node: node.ndim >= 1)
@@ -121,7 +134,7 @@ BUILDERS = {
     ops.Exp: unary(ops.Exp), ops.Log: unary(ops.Log), ops.Relu: unary(ops.Relu),
     ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast,
     ops.Sum: reduction(ops.Sum), ops.Mean: reduction(ops.Mean), ops.Max: reduction(ops.Max, many_axes=False),
-    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Index: index,
+    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Index: index, ops.IndexPut: index_put,
     ops.LogSoftmax: softmax(ops.LogSoftmax), ops.Softmax: softmax(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy,
     ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits, ops.NllLoss: nll_loss,

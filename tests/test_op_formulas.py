@@ -46,6 +46,7 @@ EXAMPLES = {
     ops.Reshape: lambda: apply(ops.Reshape((3, 2)), leaf(2, 3, name="x")),
     ops.Transpose: lambda: apply(ops.Transpose(), leaf(2, 3, name="W")),
     ops.Index: lambda: apply(ops.Index((slice(None), 1)), leaf(2, 3, name="x")),
+    ops.IndexPut: lambda: apply(ops.IndexPut((slice(None), 1)), leaf(2, 3, name="x"), leaf(2, name="v")),
     ops.LogSoftmax: lambda: apply(ops.LogSoftmax(axis=-1), leaf(2, 3, low=-1, high=1, name="x")),
     ops.Softmax: lambda: apply(ops.Softmax(axis=0), leaf(3, 2, low=-1, high=1, name="x")),
     ops.BinaryCrossEntropy: lambda: apply(ops.BinaryCrossEntropy(), leaf(3, name="ŷ"), leaf(3, name="y")),
@@ -73,7 +74,7 @@ def formula_disagreements(steps) -> list[str]:
         if formula is None:
             wrong.append(f"{step.op}: no formula")
         elif formula.value is None:
-            if not isinstance(step.grad_fn, ops.Index) and not np.array_equal(
+            if not isinstance(step.grad_fn, ops.Index | ops.IndexPut) and not np.array_equal(
                     np.sort(step.product, axis=None), np.sort(step.upstream, axis=None)):
                 wrong.append(f"{step.op}: a re-layout changed the numbers")
         elif not np.allclose(np.broadcast_to(formula.value, step.local_derivative.shape), step.local_derivative,

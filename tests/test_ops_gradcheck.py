@@ -188,9 +188,10 @@ def basic_index(draw, shape: tuple):
 
 
 @st.composite
-def integer_array_index(draw, shape: tuple):
-    """An integer array on the first axis, repeats likely, optionally a slice after it."""
-    rows = np.array(draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=6)))
+def integer_array_index(draw, shape: tuple, unique: bool = False):
+    """An integer array on the first axis, repeats likely (or none), optionally a slice after it."""
+    rows = draw(st.lists(st.integers(0, shape[0] - 1), min_size=1, max_size=6, unique=unique))
+    rows = np.array([row - shape[0] if draw(st.booleans()) else row for row in rows])  # negatives too
     if len(shape) > 1 and draw(st.booleans()):
         return rows, draw(st.slices(shape[1]))
     return rows
@@ -201,6 +202,18 @@ def index_case(draw):
     x = draw(arrays(draw(shapes(min_dims=1)), floats_in(-3, 3)))
     index = draw(st.one_of(basic_index(x.shape), integer_array_index(x.shape)))
     return OpCase(f"Index {x.shape} [{index!r}]", applying(lambda: ops.Index(index)), (x,))
+
+
+@st.composite
+def index_put_case(draw):
+    """x[index] = v with v of the selection's shape, or broadcast to it. No index repeats: where one
+    does, the last write wins, and PyTorch's gradient (every copy gets its place's) is no derivative."""
+    x = draw(arrays(draw(shapes(min_dims=1)), floats_in(-3, 3)))
+    index = draw(st.one_of(basic_index(x.shape), integer_array_index(x.shape, unique=True)))
+    selected = x[index].shape
+    v_shape = draw(st.sampled_from([selected, selected[1:], (1,) + selected]))
+    v = draw(arrays(v_shape, floats_in(-3, 3)))
+    return OpCase(f"IndexPut {x.shape} [{index!r}] = {v_shape}", applying(lambda: ops.IndexPut(index)), (x, v))
 
 
 # ---------------------------------------------------------------- softmax family and losses
@@ -273,6 +286,7 @@ STRATEGIES: dict = {
     ops.Reshape: reshape_case(),
     ops.Transpose: transpose_case(),
     ops.Index: index_case(),
+    ops.IndexPut: index_put_case(),
     ops.LogSoftmax: softmax_family(ops.LogSoftmax),
     ops.Softmax: softmax_family(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy_case(),

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .indexing import normalize_axes, split_integers, without_ellipsis
+from .indexing import normalize_axes, put, select, torch_index
 from .recording import Recorded
 
 FLOAT16 = np.dtype(np.float16)  # numpy's own dtype object (value.py gives every Value's data numpy's own)
@@ -495,8 +495,9 @@ class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
     an element selected twice (integer-array indexing) receives the sum of both.
 
-    Integers mixed with index arrays are read as PyTorch reads them (``indexing.split_integers``):
-    ``x[0, :, [1, 2]]`` is ``x[0][:, [1, 2]]``.
+    The index is read as PyTorch reads it (``indexing.torch_index``): integers mixed with index
+    arrays as ``x[0, :, [1, 2]]`` = ``x[0][:, [1, 2]]``, and a basic index (integers, slices)
+    gives a view of x's numbers, even of one element (views.py).
     """
 
     __slots__ = ("index", "x_shape", "split")
@@ -507,12 +508,8 @@ class Index(Function):
 
     def forward(self, x):
         self.x_shape = np.shape(x)
-        self.index = without_ellipsis(self.index, len(self.x_shape))
-        self.split = split_integers(self.index)
-        if self.split is not None:
-            integers, rest = self.split
-            return np.asarray(x[integers][rest])
-        return np.asarray(x[self.index])
+        self.index, self.split = torch_index(self.index, len(self.x_shape))
+        return np.asarray(select(x, self.index, self.split))
 
     def backward(self, grad):
         dx = np.zeros(self.x_shape, dtype=grad.dtype)
@@ -522,6 +519,42 @@ class Index(Function):
         else:
             np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
         return (dx,)
+
+
+class IndexPut(Function):
+    """out = x with out[index] = v: what ``x[index] = v`` records when x or v is in a graph (in_place.py).
+
+    dout/dx = 1 where x is kept, 0 where v was written over it.
+    dL/dv = dL/dout at the written places, summed over the copies where v was broadcast; a place
+    written twice (an index that repeats) holds the last write, but each copy gets the place's
+    gradient, as in PyTorch.
+    """
+
+    __slots__ = ("index", "split", "v_shape")
+    name = "index_put"
+    in_place = True  # its output takes x's place in the graph (recording.as_recorded)
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, v):
+        self.v_shape = np.shape(v)
+        self.index, self.split = torch_index(self.index, np.ndim(x))
+        out = np.array(x)  # a copy: in_place.py writes it into x's own array
+        put(out, self.index, self.split, v)
+        return out
+
+    def backward(self, grad):
+        grad_x = grad_v = None
+        if self.needs_input_grad[0]:
+            grad_x = np.array(grad)
+            put(grad_x, self.index, self.split, 0)
+        if self.needs_input_grad[1]:
+            written = np.asarray(select(grad, self.index, self.split))
+            # v may have more leading axes of size 1 than the places it fills (numpy drops them)
+            extra = len(self.v_shape) - written.ndim
+            grad_v = unbroadcast(written.reshape((1,) * max(extra, 0) + written.shape), self.v_shape)
+        return grad_x, grad_v
 
 
 # ---------------------------------------------------------------- softmax family
@@ -751,7 +784,7 @@ OPS = (
     Add, Sub, Mul, Div, Neg, Pow, MatMul,
     Exp, Log, Relu, Sigmoid, Tanh, Cast,
     Sum, Mean, Max,
-    Reshape, Transpose, Index,
+    Reshape, Transpose, Index, IndexPut,
     LogSoftmax, Softmax,
     BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss,
 )

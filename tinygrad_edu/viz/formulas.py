@@ -196,6 +196,12 @@ def _index(op, argument, out, inputs):
     return Formula(f"dL/d{out} put back where {inputs[0]}[…] took it from, 0 elsewhere", "", None)
 
 
+def _index_put(op, argument, out, inputs):
+    if argument == 0:
+        return Formula(f"dL/d{out} where {inputs[0]} is kept, 0 where {inputs[1]} was written over it", "", None)
+    return Formula(f"dL/d{out} where {inputs[1]} was written, summed where it was broadcast", "", None)
+
+
 def _log_softmax(op, argument, out, inputs):
     return Formula(f"δᵢⱼ − softmax({inputs[0]})ⱼ", "", _softmax_jacobian(np.exp(op.out), op.axis, log=True))
 
@@ -254,6 +260,7 @@ FORMULAS: dict[type, Callable[..., Formula]] = {
     ops.Reshape: _reshape,
     ops.Transpose: _transpose,
     ops.Index: _index,
+    ops.IndexPut: _index_put,
     ops.LogSoftmax: _log_softmax,
     ops.Softmax: _softmax,
     ops.BinaryCrossEntropy: _binary_cross_entropy,

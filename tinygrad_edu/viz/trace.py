@@ -91,8 +91,8 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     if isinstance(op, (ops.Softmax, ops.LogSoftmax)):
         return jacobian(op, argument, output.shape), JACOBIAN
     ones = np.ones(output.shape, dtype=output.dtype)
-    if isinstance(op, (ops.Transpose, ops.Reshape, ops.Index)):
-        return op.backward(ones)[0], REARRANGED
+    if isinstance(op, (ops.Transpose, ops.Reshape, ops.Index, ops.IndexPut)):
+        return op.backward(ones)[argument], REARRANGED
     if len(op.parents) == 1:
         # An upstream gradient of 1 leaves exactly the local derivative, element by element.
         return op.backward(ones)[0], ELEMENTWISE
