@@ -1,6 +1,6 @@
 """Iris-scale workload: MLP 4-16-3 tanh, the full batch of 150 flowers, 1000 steps.
 
-Cross-entropy, SGD with momentum 0.9 (PyTorch's rule), float32. The features
+Cross-entropy, SGD with momentum 0.9 (PyTorch's), float32. The features
 are the Iris measurements shipped with tinygrad_edu, standardised. Engines:
 tinygrad_edu (``nn`` and ``optim``), a hand-written numpy forward and backward,
 and PyTorch on the CPU (see mlp_workloads.py).

@@ -2,7 +2,7 @@
 
 One hidden layer, y = W2·act(W1·x + b1) + b2, cross-entropy of the logits
 against integer classes (mean over the batch), SGD with momentum and
-PyTorch's rule (the first momentum buffer is the gradient itself), full batch
+PyTorch's update (the first momentum buffer is the gradient itself), full batch
 every step, float32 throughout. ``setup`` holds the data, the initial weights
 (PyTorch's layout: W of shape (out, in)), the activation, the learning rate
 and the momentum. Each engine returns ``(seconds_per_step, final_loss)``, the

@@ -1,6 +1,6 @@
 """MNIST-scale workload: MLP 784-256-10 ReLU, a batch of 256 random float32 images, 50 steps.
 
-Cross-entropy against random labels, SGD with momentum 0.9 (PyTorch's rule),
+Cross-entropy against random labels, SGD with momentum 0.9 (PyTorch's),
 float32. The data are random (uniform [0, 1) pixels, 10 classes): the time per
 step depends only on the shapes. Engines: tinygrad_edu (``nn`` and ``optim``),
 a hand-written numpy forward and backward, and PyTorch on the CPU (see

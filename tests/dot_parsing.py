@@ -13,7 +13,8 @@ NODE = re.compile(r"^\t(\w+) \[(.*)\]$")
 EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$")
 LEGEND_START, LEGEND_END = "\tsubgraph cluster_legend {", "\t}"
 LEGEND_NODE = re.compile(r"^\t\t(legend_\w+) \[(.*)\]$")
-LEGEND_ORDER = re.compile(r"^\t\t\{rank=same (legend_\w+(?: -> legend_\w+)*) \[style=\"invis\"\]\}$")
+# The legend boxes in a column: chained in one rank (left to right) or along the ranks (top to bottom).
+LEGEND_ORDER = re.compile(r"^\t\t(\{rank=same )?(legend_\w+(?: -> legend_\w+)*) \[style=\"invis\"\](?(1)\})$")
 DEFAULTS = re.compile(r"^\t(graph|node|edge) \[.*\]$")
 ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
 
@@ -81,9 +82,11 @@ def parse_legend_line(dot: Dot, line: str) -> bool:
 
 
 def record_fields(label: str) -> list[str]:
-    r"""The fields of a record label ``{ a | b | c }``, unescaped (``\l`` becomes a line break)."""
-    assert label.startswith("{ ") and label.endswith(" }"), label
-    fields = re.split(r"(?<!\\) \| ", label[2:-2])
+    r"""The fields of a record label ``{ a | b | c }`` or ``a | b | c``, unescaped (``\l`` becomes a line break)."""
+    if label.startswith("{ "):
+        assert label.endswith(" }"), label
+        label = label[2:-2]
+    fields = re.split(r"(?<!\\) \| ", label)
     unescaped = []
     for text in fields:
         text = re.sub(r"\\l$", "", text)

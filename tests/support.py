@@ -64,3 +64,16 @@ def public_names(module) -> list:
 def floats(low: float, high: float) -> st.SearchStrategy:
     """Finite floats in [low, high]."""
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+def recorded_ops(value) -> set:
+    """The classes of every operation in the graph behind ``value``."""
+    found, stack, seen = set(), [value], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or node._op is None:
+            continue
+        seen.add(id(node))
+        found.add(type(node._op))
+        stack.extend(node._op.parents)
+    return found

@@ -12,12 +12,14 @@ from tinygrad_edu import Value, nn, optim
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 ROW = re.compile(r"^\| `([\w.]+)` \| (.+) \|$", re.MULTILINE)
-MODULES = ["tinygrad_edu", "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
+MODULES = ["tinygrad_edu", "tinygrad_edu.autograd", "tinygrad_edu.autograd.functional",
+           "tinygrad_edu.nn", "tinygrad_edu.nn.functional", "tinygrad_edu.nn.init",
            "tinygrad_edu.optim", "tinygrad_edu.datasets", "tinygrad_edu.viz.plot", "tinygrad_edu.viz.render",
            "tinygrad_edu.interop",
            "tinygrad_edu.lecture.mlp", "tinygrad_edu.lecture.descent", "tinygrad_edu.lecture.regression",
            "tinygrad_edu.lecture.iris", "tinygrad_edu.lecture.expected", "tinygrad_edu.lecture.computed",
-           "tinygrad_edu.lecture.tour", "tinygrad_edu.lecture.progress", "tinygrad_edu.lecture.surfaces"]
+           "tinygrad_edu.lecture.tour", "tinygrad_edu.lecture.progress", "tinygrad_edu.lecture.surfaces",
+           "tinygrad_edu.lecture.your_turn"]
 CLASSES = {"Value": Value, "Module": nn.Module, "Optimizer": optim.Optimizer}
 
 

@@ -101,7 +101,7 @@ def test_page_fetches_nothing(slide_page):
 
 def test_page_has_the_walking_controls(slide_page):
     _, page = slide_page
-    assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset"}
+    assert set(page.buttons) == {"mode-backward", "mode-forward", "back", "next", "reset", "fit"}
 
 
 def test_iris_step_page_walks_a_mini_batch(tmp_path):
@@ -160,7 +160,7 @@ def test_page_command_without_any_renderer_says_how_to_get_one_and_exits_2(tmp_p
 
 
 @pytest.mark.parametrize("out, message", [("", "--out must name a file, got ''"),
-                                          ("a_folder", "cannot write --out 'a_folder': Is a directory"),
+                                          ("no_folder/", "cannot write --out 'no_folder/': No such file or directory"),
                                           ("a_file/x.html", "cannot write --out 'a_file/x.html': Not a directory")])
 def test_page_command_with_an_out_it_cannot_write_exits_2_with_one_line(tmp_path, out, message):
     (tmp_path / "a_folder").mkdir()

@@ -6,11 +6,10 @@ graph needs no system Graphviz.
 """
 
 import re
-import shutil
-import tempfile
 
 import numpy as np
 import pytest
+from browser import chromium, reset_viewport, set_viewport, text_metrics
 from page_parsing import parse_page
 
 import tinygrad_edu as tg
@@ -23,29 +22,10 @@ webdriver = pytest.importorskip("selenium.webdriver",
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable once selenium is known present)
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "", shutil.which("chromedriver") or ""
-# Headless as root in a container: no sandbox, no GPU, no /dev/shm, and nothing phoning home.
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--no-first-run", "--window-size=1400,900")
-
 
 @pytest.fixture(scope="module")
 def browser():
-    for program, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not program:
-            pytest.skip(f"{package} is not installed: enable with apt-get install {package}")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    with tempfile.TemporaryDirectory() as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")
@@ -107,36 +87,76 @@ def test_panel_shows_the_chain_rule_product_with_numbers(page):
 
 
 @pytest.fixture
-def small_screen(page):
-    """The page in a 1024×768 viewport (a classroom projector's), the window put back afterwards."""
-    size = page.get_window_size()
-    page.set_window_size(1024, 768)
-    inner = page.execute_script("return [window.innerWidth, window.innerHeight]")
-    page.set_window_size(1024 + 1024 - inner[0], 768 + 768 - inner[1])  # the window's own frame, if any
-    assert page.execute_script("return [window.innerWidth, window.innerHeight]") == [1024, 768]
-    yield page
-    page.set_window_size(size["width"], size["height"])
+def screen(browser, page_file):
+    """Load the page on a screen of the given size and browser zoom; the window is put back afterwards."""
+    def load(width: int, height: int, zoom: float = 1.0):
+        set_viewport(browser, width, height, zoom)
+        browser.get(page_file.as_uri())
+        return browser
+    yield load
+    reset_viewport(browser)
 
 
-OUTSIDE_THE_PANE = """
-const pane = document.getElementById("graph").getBoundingClientRect();
-return Array.from(document.querySelectorAll("#graph g.node")).filter((g) => {
-  const box = g.getBoundingClientRect();
-  return box.left < pane.left - 0.5 || box.right > pane.right + 0.5 || box.top < pane.top - 0.5
-      || box.bottom > pane.bottom + 0.5 || box.width === 0;
-}).map((g) => g.id);
+def graph_text(browser) -> list[dict]:
+    return text_metrics(browser, "#graph svg")
+
+
+def test_at_1920_by_1080_the_graph_text_is_at_least_12_px(screen):
+    texts = graph_text(screen(1920, 1080))
+    assert len(texts) > 40  # every field of every box
+    assert min(text["px"] for text in texts) >= 12
+    assert min(text["height"] for text in texts) >= 12  # the laid-out line box, not only the attribute
+
+
+@pytest.mark.parametrize("zoom", [1.25, 1.5, 2.0])
+def test_browser_zoom_makes_the_graph_text_bigger_on_the_screen(screen, zoom):
+    """Zoom makes a CSS px ``zoom`` device pixels and the viewport that much smaller in CSS px: a graph
+    only fitted to the viewport would stay the same size on the screen (or shrink, as the panel grows)."""
+    at_100 = min(text["px"] for text in graph_text(screen(1920, 1080)))
+    zoomed = min(text["px"] for text in graph_text(screen(1920, 1080, zoom))) * zoom  # in device pixels
+    assert zoomed >= 0.99 * zoom * at_100
+
+
+IN_VIEW = """
+const pane = document.getElementById("graph"), view = pane.getBoundingClientRect();
+const inside = (g) => { const box = g.getBoundingClientRect();
+  return box.width > 0 && box.left >= view.left - 0.5 && box.right <= view.right + 0.5
+      && box.top >= view.top - 0.5 && box.bottom <= view.bottom + 0.5; };
+return Array.from(document.querySelectorAll(arguments[0])).filter((g) => !inside(g)).map((g) => g.id);
 """
 
 
-def test_at_1024_by_768_every_node_stays_inside_the_graph_pane_at_every_step(small_screen):
+@pytest.mark.parametrize("mode, steps", [("backward", 11), ("forward", 14)])
+def test_at_1024_by_768_each_step_scrolls_its_nodes_into_view(screen, mode, steps):
+    page = screen(1024, 768)
+    page.find_element(By.ID, f"mode-{mode}").click()
+    assert page.execute_script(IN_VIEW, "#graph g.node")  # the graph is bigger than its pane: it scrolls
+    for _ in range(steps):
+        page.find_element(By.ID, "next").click()
+        assert page.find_elements(By.CSS_SELECTOR, "g.current")
+        assert page.execute_script(IN_VIEW, "g.current, g.source") == []
+        panel = page.find_element(By.ID, "panel").rect
+        assert panel["x"] + panel["width"] <= 1024 + 1  # the panel is on screen too (to a pixel's rounding)
+
+
+def test_backward_starts_with_the_loss_in_view(screen, page_file):
+    page = screen(1024, 768)
+    root = parse_page(page_file.read_text(encoding="utf-8")).walks()["root"]
+    assert page.execute_script(IN_VIEW, f"#{root}, #{node_id(page_file, 'ŷ')}") == []
+
+
+def test_whole_graph_fits_every_node_into_the_pane_at_every_step_and_back(screen):
+    page = screen(1024, 768)
     values = node_ids(slide_loss())
     drawn = len(values) + sum(value.grad_fn is not None for value in values)  # Values and operations
-    assert len(small_screen.find_elements(By.CSS_SELECTOR, "#graph g.node")) == drawn
+    assert len(page.find_elements(By.CSS_SELECTOR, "#graph g.node")) == drawn
+    page.find_element(By.ID, "fit").click()
+    assert page.find_element(By.ID, "fit").get_attribute("aria-pressed") == "true"
     for _ in range(len(tg.trace_backward(slide_loss())) + 1):
-        assert small_screen.execute_script(OUTSIDE_THE_PANE) == []
-        panel = small_screen.find_element(By.ID, "panel").rect
-        assert panel["x"] + panel["width"] <= 1024 + 1  # the panel is on screen too (to a pixel's rounding)
-        small_screen.find_element(By.ID, "next").click()
+        assert page.execute_script(IN_VIEW, "#graph g.node") == []
+        page.find_element(By.ID, "next").click()
+    page.find_element(By.ID, "fit").click()  # and back to the natural size
+    assert min(text["px"] for text in graph_text(page)) >= 12
 
 
 def test_arrow_keys_walk_and_back_returns(page):
@@ -159,3 +179,24 @@ def test_forward_mode_reveals_values_in_order_and_reset_shows_the_bare_graph(pag
     page.find_element(By.ID, "reset").click()
     assert page.find_element(By.CSS_SELECTOR, "#v0 text.data").text == ""
     assert page.find_elements(By.CSS_SELECTOR, "g.current") == []
+
+
+def test_names_that_would_end_or_reopen_the_script_leave_the_page_working(browser, tmp_path):
+    """Before the page escaped < > & in its JSON, '<!--<script>' swallowed the page's own script."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.name = "<!--<script>"
+    y = x * 2
+    y.name = "</script><script>document.title = 'replaced'</script>"
+    loss = y.sum()
+    loss.name = "&amp;"
+    path = tg.write_backward_page(loss, tmp_path / "hostile.html", title="hostile names")
+    browser.get(path.as_uri())
+    steps = len(tg.trace_backward(loss))
+    for _ in range(steps):
+        browser.find_element(By.ID, "next").click()
+    assert browser.find_element(By.ID, "position").text == f"{steps} / {steps}"
+    assert browser.title == "hostile names"
+    lines = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#panel-lines li")]
+    assert lines[0] == f"mul: from {y.name} back to {x.name}"
+    root = parse_page(path.read_text(encoding="utf-8")).walks()["root"]
+    assert browser.find_element(By.CSS_SELECTOR, f"#{root} text").text == "&amp;"  # drawn as typed

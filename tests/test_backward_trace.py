@@ -224,13 +224,12 @@ def product_by_the_rule(step) -> np.ndarray:
         return through_linear(step, lambda unit: local @ unit)
     assert step.rule == REARRANGED, step.rule
     # The operation only moves elements: out[k] = node[j] for some j, so run it on unit arrays
-    # (index_put's other input held at 0: out is x with v written in, linear in each).
-    inputs = [np.zeros(parent.shape, dtype=parent.dtype) for parent in step.grad_fn.parents]
-
-    def forward(unit):
-        inputs[step.argument] = unit
-        return copy.copy(step.grad_fn).forward(*inputs)
-    return through_linear(step, forward)
+    # (index_put's other input 0: it is linear in each input alone).
+    if isinstance(step.grad_fn, ops.IndexPut):
+        other = np.zeros(step.grad_fn.parents[1 - step.argument].shape)
+        return through_linear(step, lambda unit: copy.copy(step.grad_fn).forward(
+            *((unit, other) if step.argument == 0 else (other, unit))))
+    return through_linear(step, lambda unit: copy.copy(step.grad_fn).forward(unit))
 
 
 @st.composite

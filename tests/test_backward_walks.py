@@ -82,16 +82,32 @@ def index(draw, nodes):
     return apply(ops.Index(np.array(rows)), x)  # repeated rows: their gradients add up
 
 
+def where(draw, nodes):
+    x, y = pick(draw, nodes), pick(draw, nodes)
+    condition = floats(draw, x.shape, np.float64) > 0  # the shape of x: it broadcasts with y as x does
+    return apply(ops.Where(condition), x, y)
+
+
+def expand(draw, nodes):
+    x = pick(draw, nodes)
+    return apply(ops.Expand((N,) + np.broadcast_shapes(x.shape, (N,) * x.ndim)), x)  # every side N: it broadcasts on
+
+
 def index_put(draw, nodes):
-    """``y[0] = v`` into a copy y of a node, which an earlier node also used: that node's gradient
-    must go to y as it was before (recording.as_recorded), the rest through the IndexPut."""
-    x = pick(draw, nodes, lambda node: node.ndim >= 1)
-    y = apply(ops.Mul(), x if x.ndim else apply(ops.Reshape((1,)), x), Value(np.ones((), dtype=x.dtype)))
+    base = pick(draw, nodes, lambda node: node.ndim >= 1)
+    if base.ndim == 0:
+        base = apply(ops.Reshape((1,)), base)
+    rows = np.array(draw(st.lists(st.integers(0, base.shape[0] - 1), min_size=1, max_size=4)))
+    values = pick(draw, nodes, lambda node: node.ndim == 0)  # a 0-d value broadcasts to every row
+    if values.ndim:
+        values = apply(ops.Sum(), values)
+    if draw(st.booleans()):
+        return apply(ops.IndexPut(rows, accumulate=draw(st.booleans())), base, values)
+    # base[rows] = values, written into a copy y that an earlier node also used: that node's gradient
+    # must go to y as it was before (recording.as_recorded), the rest through the IndexPut.
+    y = apply(ops.Mul(), base, Value(np.ones((), dtype=base.dtype)))
     nodes.append(apply(ops.Exp(), y))  # recorded before the assignment
-    v = pick(draw, nodes, lambda node: node.shape == y.shape[1:])
-    if v.shape != y.shape[1:]:
-        v = Value(floats(draw, y.shape[1:], y.dtype), requires_grad=True)
-    y[0] = v
+    y[rows] = values.to(y.dtype) if values.dtype != y.dtype else values
     return y
 
 
@@ -132,9 +148,10 @@ BUILDERS = {
     ops.Add: binary(ops.Add), ops.Sub: binary(ops.Sub), ops.Mul: binary(ops.Mul), ops.Div: binary(ops.Div),
     ops.Neg: unary(ops.Neg), ops.Pow: binary(ops.Pow), ops.MatMul: matmul,
     ops.Exp: unary(ops.Exp), ops.Log: unary(ops.Log), ops.Relu: unary(ops.Relu),
-    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast,
+    ops.Sigmoid: unary(ops.Sigmoid), ops.Tanh: unary(ops.Tanh), ops.Cast: cast, ops.Where: where,
     ops.Sum: reduction(ops.Sum), ops.Mean: reduction(ops.Mean), ops.Max: reduction(ops.Max, many_axes=False),
-    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Index: index, ops.IndexPut: index_put,
+    ops.Reshape: reshape, ops.Transpose: unary(ops.Transpose), ops.Expand: expand, ops.Index: index,
+    ops.IndexPut: index_put,
     ops.LogSoftmax: softmax(ops.LogSoftmax), ops.Softmax: softmax(ops.Softmax),
     ops.BinaryCrossEntropy: binary_cross_entropy,
     ops.BinaryCrossEntropyWithLogits: binary_cross_entropy_with_logits, ops.NllLoss: nll_loss,
@@ -226,3 +243,21 @@ def test_both_walks_refuse_a_value_changed_in_place_with_the_same_words():
             walk(loss, np.array(1.0))
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (ops.Add, 2), (ops.Mul, 2), (ops.Exp, 1), (ops.Neg, 1), (lambda: ops.Sum(axis=0), 1),
+], ids=["add", "mul", "exp", "neg", "sum"])
+def test_apply_records_what_the_plain_record_keeps(make, inputs):
+    values = [Value(np.array([1.0, 2.0]), requires_grad=True), Value(np.array([3.0, 4.0]))][:inputs]
+    for position, value in enumerate(values):
+        value._version = 5 + position  # as if changed in place before: the versions recorded are these
+    applied = make()
+    apply(applied, *values)  # apply's tuned body
+    recorded = make()
+    recorded.record(tuple(values), tuple(value.requires_grad for value in values))  # the plain version
+    assert applied.parents == recorded.parents and applied.needs_input_grad == recorded.needs_input_grad
+    assert (applied._first_input, applied._second_input) == (recorded._first_input, recorded._second_input)
+    # Every operation stamps its inputs' versions (recording.py: also to follow one given new history back).
+    assert applied.versions == recorded.versions
+    assert [applied.recorded_version(p) for p in range(inputs)] == [5 + p for p in range(inputs)]

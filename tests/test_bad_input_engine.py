@@ -40,9 +40,11 @@ ROWS = [
     ("item of many", lambda x: x.item(), ValueError, r"item: only a Value with one element"),
     ("bool of many", lambda x: bool(x), RuntimeError, r"ambiguous"),
     # ------------------------------------------------ backward
-    ("backward grad str", lambda x: (x * 2).backward(grad="abc"), TypeError, r"backward: grad must be numbers"),
-    ("backward grad shape", lambda x: (x * 2).backward(grad=np.ones(5)), ValueError, r"backward: grad of shape"),
-    ("backward grad None", lambda x: (x * 2).backward(), RuntimeError, r"backward: .*pass grad="),
+    ("backward gradient str", lambda x: (x * 2).backward(gradient="abc"), TypeError,
+     r"backward: gradient must be numbers"),
+    ("backward gradient shape", lambda x: (x * 2).backward(gradient=np.ones(5)), ValueError,
+     r"backward: gradient of shape"),
+    ("backward gradient None", lambda x: (x * 2).backward(), RuntimeError, r"backward: .*pass gradient="),
     ("backward retain_graph", lambda x: x.sum().backward(retain_graph="x"), TypeError, r"backward: retain_graph"),
     ("backward without grad", lambda x: x.detach().sum().backward(), RuntimeError, r"does not require grad"),
     # ------------------------------------------------ reductions

@@ -4,7 +4,7 @@ with graphviz's dot for PNG, and with no renderer (the DOT text and a hint)."""
 import sys
 
 import pytest
-from dot_parsing import parse_dot
+from dot_parsing import parse_dot, record_fields
 from support import needs_dot, path_without_graphviz, run_tinygrad_edu, svg_node_titles
 
 from tinygrad_edu import cli
@@ -72,7 +72,8 @@ def test_without_any_renderer_the_graph_command_writes_the_dot_text_and_a_hint(t
     assert captured.out.strip() == "mlp.dot"
     assert captured.err == f"Wrote only the DOT text. {NO_SVG_RENDERER}\n"
     assert files(tmp_path) == ["mlp.dot"]
-    names = {n["label"].split("\\l")[0][2:] for n in parse_dot((tmp_path / "mlp.dot").read_text()).nodes.values()}
+    dot = parse_dot((tmp_path / "mlp.dot").read_text())
+    names = {record_fields(node["label"])[0].split("\n")[0] for node in dot.nodes.values()}
     assert {"0.weight", "0.bias", "1.weight", "1.bias"} <= names
 
 
@@ -88,7 +89,6 @@ def test_without_wasmtime_a_system_dot_draws_the_svg(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize("arguments, message", [
     (["--out", ""], "--out must name a file, got ''"),
     (["--out", "a_file/x"], "cannot write --out 'a_file/x': Not a directory"),
-    (["--out", "a_folder.svg"], "cannot write --out 'a_folder.svg': Is a directory"),
     (["--out", "no/such/folder/mlp"], "cannot write --out 'no/such/folder/mlp': No such file or directory"),
     (["--out", "mlp.svg", "--format", "png"], "--out 'mlp.svg' ends in .svg but --format is png"),
 ])

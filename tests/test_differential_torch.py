@@ -66,6 +66,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from support import recorded_ops
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn as tg_nn
@@ -186,6 +187,7 @@ KINDS = {
     "sigmoid": same("{0}.sigmoid()", (ops.Sigmoid,)),
     "tanh": same("{0}.tanh()", (ops.Tanh,)),
     "to": same("{0}.to({dtype})", (ops.Cast,), exact=True),
+    "where": same("{0}.where({condition}, {1})", (ops.Where,), exact=True),
     "sum": Kind("{0}.sum({axis}, keepdims={keepdims})", "{0}.sum(dim={axis}, keepdim={keepdims})", (ops.Sum,)),
     "mean": Kind("{0}.mean({axis}, keepdims={keepdims})", "{0}.mean(dim={axis}, keepdim={keepdims})", (ops.Mean,)),
     "max_all": same("{0}.max()", (ops.Max,), exact=True),
@@ -195,7 +197,9 @@ KINDS = {
     "transpose": same("{0}.transpose({dim0}, {dim1})", (ops.Transpose,), exact=True),
     "permute": same("{0}.permute({axes})", (ops.Transpose,), exact=True),
     "T": same("{0}.T", (ops.Transpose,), exact=True),
+    "expand": same("{0}.expand({shape})", (ops.Expand,), exact=True),
     "index": same("{0}[{index}]", (ops.Index,), exact=True),
+    "index_put": same("{0}.index_put(({rows},), {1}, accumulate={accumulate})", (ops.IndexPut,)),
     "softmax": same("{0}.softmax({axis})", (ops.Softmax,)),
     "log_softmax": same("{0}.log_softmax({axis})", (ops.LogSoftmax,)),
     "bce": loss("BCELoss", (ops.BinaryCrossEntropy,)),
@@ -737,6 +741,52 @@ def draw_cross_entropy_probabilities(b: Builder):
     return b.add("cross_entropy_probabilities", input, target, weight=weight, reduction=reduction_option(b))
 
 
+def draw_where(b: Builder):
+    """x.where(condition, y): a node, a second operand (a number or a node that broadcasts), and a bool
+    condition of a shape that broadcasts with both."""
+    first = any_node(b, "fi")
+    second = second_operand(b, first, "fib")
+    if second is None:
+        return None
+    shape = broadcast(b.shape_of(first), b.shape_of(second) if isinstance(second, Ref) else ())
+    condition = b.data(b.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape), max_side=4)), np.bool_)
+    return b.add("where", first, second, condition=Array(condition))
+
+
+def draw_expand(b: Builder):
+    """expand to a shape the node broadcasts to: axes of size 1 stretched, new axes in front, -1 now and then."""
+    ref = any_node(b)
+    shape = b.shape_of(ref)
+    other = b.draw(hnp.broadcastable_shapes(shape, min_dims=len(shape), max_dims=len(shape) + 1,
+                                            min_side=0, max_side=4))
+    new = list(np.broadcast_shapes(shape, other))
+    added = len(new) - len(shape)
+    for axis in range(added, len(new)):
+        if new[axis] == shape[axis - added] and b.draw(st.integers(0, 3)) == 0:
+            new[axis] = -1  # keep this axis's size
+    return b.add("expand", ref, shape=tuple(new))
+
+
+def draw_index_put(b: Builder):
+    """base.index_put((rows,), values, accumulate): rows of the first axis (repeated only when
+    accumulating: which write stays is not defined otherwise), values of base's dtype (PyTorch's
+    rule) shaped as base[rows] or broadcasting to it."""
+    base = any_node(b, "f", min_dims=1)
+    data = b.array(base)
+    n = data.shape[0]
+    if n == 0:
+        return None
+    accumulate = b.draw(st.booleans())
+    rows = b.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4, unique_by=None if accumulate
+                           else (lambda row: row % n)))
+    picked = (len(rows),) + data.shape[1:]
+    values_shape = b.draw(st.sampled_from([picked, picked[1:], ()]))
+    values = b.pick(lambda other: other.shape == values_shape and other.dtype == data.dtype)
+    if values is None:
+        values = b.leaf(b.data(values_shape, data.dtype))
+    return b.add("index_put", base, values, rows=Array(np.array(rows, dtype=np.int64)), accumulate=accumulate)
+
+
 def draw_no_grad(b: Builder):
     first = any_node(b, "f")
     second = second_operand(b, first, "fib")
@@ -747,7 +797,7 @@ def draw_requires_grad_(b: Builder):
     """Turn on requires_grad of a float leaf that has none, perhaps after an operation used it;
     not after a view of it was taken: a PyTorch view then reports requires_grad=True as its base
     does (a view here keeps the flag it was made with), though the base gets no gradient through it."""
-    viewed = {arg.index for step in b.graph.steps if step.kind in VIEWS + ("detach",)
+    viewed = {arg.index for step in b.graph.steps if step.kind in VIEWS + ("expand", "detach")
               for arg in step.args if isinstance(arg, Ref)}
     leaves = [ref for ref in b.refs() if b.value(ref).is_leaf and not b.value(ref).requires_grad
               and b.array(ref).dtype.kind == "f" and ref.index not in viewed]
@@ -779,11 +829,19 @@ def assigned_value(b: Builder, selected: tuple, dtype):
     return b.leaf(b.data(selected, dtype if b.draw(st.integers(0, 3)) else b.leaf_dtype("fib")))
 
 
+# Where PyTorch's backward saves an input (or the output) that tinygrad_edu's does not need, so that
+# after a change in place PyTorch refuses to go backward and tinygrad_edu computes the gradient of the
+# numbers forward saw: MSE is one operation in PyTorch, a subtraction and a product here; max() and
+# nll_loss find their gradient's places in forward here, from the input and output in PyTorch.
+SAVED_BY_PYTORCH_ONLY = ("mse", "max_all", "nll")
+
+
 def changeable_node(b: Builder) -> Ref | None:
-    """A node a step may change in place: the latest or any, but not an input of an MSE loss,
-    which PyTorch computes as one operation that saves its inputs (a later change makes its
-    backward refuse) and tinygrad_edu from a subtraction and a product that save none of them."""
-    used = {arg.index for step in b.graph.steps if step.kind == "mse" for arg in step.args if isinstance(arg, Ref)}
+    """A node a step may change in place: the latest or any, but not one of SAVED_BY_PYTORCH_ONLY's
+    inputs or outputs, where the two engines part on purpose."""
+    used = {arg.index for step in b.graph.steps if step.kind in SAVED_BY_PYTORCH_ONLY
+            for arg in step.args if isinstance(arg, Ref)}
+    used |= {number for number, step in enumerate(b.graph.steps) if step.kind in SAVED_BY_PYTORCH_ONLY}
     candidates = [ref for ref in b.refs() if ref.index not in used and b.usable(ref)]
     if not candidates:
         return None
@@ -841,6 +899,7 @@ DRAW = {
     "sigmoid": unary("sigmoid", "fib", all_in(-4, 4)),
     "tanh": unary("tanh", "fib", all_in(-2, 2), -2, 2),
     "to": draw_cast,
+    "where": draw_where,
     "sum": reduction("sum", "fib"),
     "mean": reduction("mean", "f"),  # PyTorch refuses the mean of integers
     "max_all": draw_max_all,
@@ -849,7 +908,9 @@ DRAW = {
     "transpose": draw_transpose,
     "permute": draw_permute,
     "T": draw_T,
+    "expand": draw_expand,
     "index": draw_index,
+    "index_put": draw_index_put,
     "softmax": softmax_family("softmax"),
     "log_softmax": softmax_family("log_softmax"),
     "bce": elementwise_loss("bce", 0.02, 0.98, 0, 1),
@@ -1130,19 +1191,6 @@ def test_random_graphs_backward_from_threads_match_pytorch(graph):
 
 
 # ---------------------------------------------------------------- every operation has a kind of step
-
-def recorded_ops(value) -> set:
-    """The classes of every operation in the graph behind ``value``."""
-    found, stack, seen = set(), [value], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or node._op is None:
-            continue
-        seen.add(id(node))
-        found.add(type(node._op))
-        stack.extend(node._op.parents)
-    return found
-
 
 def test_every_registered_op_has_a_step_kind():
     covered = {op for kind in KINDS.values() for op in kind.covers}

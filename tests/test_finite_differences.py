@@ -113,3 +113,38 @@ def test_derivative_mismatch_is_frozen_and_reads_well():
     with pytest.raises(dataclasses.FrozenInstanceError):
         mismatch.x = 0.0
     assert str(mismatch) == "at x = -2: the given derivative is -12, the numeric derivative is -14"
+
+
+# ---------------------------------------------------------------- the one central difference
+
+def test_central_differences_has_one_derivative_per_input_and_output_element_and_restores_the_input():
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    before = x.tobytes()
+    derivatives = tg.finite_differences.central_differences(lambda: np.array([np.sum(x ** 3), x[0, 1] * x[1, 2]]), x)
+    assert derivatives.shape == (2, 3, 2) and derivatives.dtype == np.float64
+    np.testing.assert_allclose(derivatives[..., 0], 3 * x ** 2, rtol=1e-8)
+    expected_product = np.zeros((2, 3))
+    expected_product[0, 1], expected_product[1, 2] = x[1, 2], x[0, 1]
+    np.testing.assert_allclose(derivatives[..., 1], expected_product, atol=1e-9)
+    assert x.tobytes() == before
+
+
+def test_central_differences_perturbs_a_strided_view_in_place():
+    base = np.arange(6.0).reshape(2, 3)
+    view = base.T  # not contiguous: a reshaped copy would never reach f
+    derivatives = tg.finite_differences.central_differences(lambda: np.sum(base ** 2), view)
+    np.testing.assert_allclose(derivatives, 2 * view, rtol=1e-8)
+
+
+def test_check_derivative_computes_the_textbook_central_difference_bit_for_bit():
+    f, eps = (lambda x: x ** 4 - 3 * x), 1e-6
+    for x in (-1.3, 0.0, 0.7, 2.5):
+        [mismatch] = tg.check_derivative(f, lambda x: 0.0, [x])  # 0 is f'(x) at none of these points
+        assert mismatch.numeric == (f(x + eps) - f(x - eps)) / (2 * eps)
+
+
+def test_within_tolerance_is_pytorchs_test_and_nan_fails():
+    from tinygrad_edu.finite_differences import ATOL, RTOL, within_tolerance
+    assert (ATOL, RTOL) == (1e-5, 1e-3)
+    assert within_tolerance(1.0 + 0.9e-3, 1.0) and not within_tolerance(1.0 + 1.1e-3 + ATOL, 1.0)
+    assert not within_tolerance(np.nan, 1.0) and not within_tolerance(1.0, np.nan)

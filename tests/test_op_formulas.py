@@ -40,13 +40,17 @@ EXAMPLES = {
     ops.Sigmoid: lambda: apply(ops.Sigmoid(), leaf(3, low=-2, high=2, name="z")),
     ops.Tanh: lambda: apply(ops.Tanh(), leaf(3, low=-2, high=2, name="x")),
     ops.Cast: lambda: apply(ops.Cast(np.float32), leaf(3, name="x")),
+    ops.Where: lambda: apply(ops.Where(np.array([[True, False, True], [False, False, True]])), leaf(3, name="x"),
+                             leaf(2, 1, name="y")),
     ops.Sum: lambda: apply(ops.Sum(axis=1), leaf(2, 3, name="x")),
     ops.Mean: lambda: apply(ops.Mean(axis=0), leaf(4, 2, name="x")),
     ops.Max: lambda: apply(ops.Max(axis=1), leaf(2, 3, name="x")),
     ops.Reshape: lambda: apply(ops.Reshape((3, 2)), leaf(2, 3, name="x")),
     ops.Transpose: lambda: apply(ops.Transpose(), leaf(2, 3, name="W")),
+    ops.Expand: lambda: apply(ops.Expand((2, 3)), leaf(1, 3, name="x")),
     ops.Index: lambda: apply(ops.Index((slice(None), 1)), leaf(2, 3, name="x")),
-    ops.IndexPut: lambda: apply(ops.IndexPut((slice(None), 1)), leaf(2, 3, name="x"), leaf(2, name="v")),
+    ops.IndexPut: lambda: apply(ops.IndexPut((np.array([1, 0, 1]),), accumulate=True), leaf(2, 3, name="x"),
+                                leaf(3, name="v")),
     ops.LogSoftmax: lambda: apply(ops.LogSoftmax(axis=-1), leaf(2, 3, low=-1, high=1, name="x")),
     ops.Softmax: lambda: apply(ops.Softmax(axis=0), leaf(3, 2, low=-1, high=1, name="x")),
     ops.BinaryCrossEntropy: lambda: apply(ops.BinaryCrossEntropy(), leaf(3, name="ŷ"), leaf(3, name="y")),
@@ -74,7 +78,7 @@ def formula_disagreements(steps) -> list[str]:
         if formula is None:
             wrong.append(f"{step.op}: no formula")
         elif formula.value is None:
-            if not isinstance(step.grad_fn, ops.Index | ops.IndexPut) and not np.array_equal(
+            if not isinstance(step.grad_fn, (ops.Index, ops.IndexPut)) and not np.array_equal(
                     np.sort(step.product, axis=None), np.sort(step.upstream, axis=None)):
                 wrong.append(f"{step.op}: a re-layout changed the numbers")
         elif not np.allclose(np.broadcast_to(formula.value, step.local_derivative.shape), step.local_derivative,

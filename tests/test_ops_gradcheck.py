@@ -138,6 +138,16 @@ def cast_case(draw):
     return OpCase(f"Cast to {np.dtype(dtype)}", applying(lambda: ops.Cast(dtype)), (x,))
 
 
+@st.composite
+def where_case(draw):
+    # The condition's shape takes part in broadcasting too: three mutually broadcastable shapes.
+    condition_shape, x_shape, y_shape = draw(hnp.mutually_broadcastable_shapes(
+        num_shapes=3, max_dims=3, max_side=3)).input_shapes
+    condition = draw(hnp.arrays(np.bool_, condition_shape))
+    x, y = draw(arrays(x_shape, floats_in(-3, 3))), draw(arrays(y_shape, floats_in(-3, 3)))
+    return OpCase(f"Where {condition.tolist()} {x_shape} {y_shape}", applying(lambda: ops.Where(condition)), (x, y))
+
+
 # ---------------------------------------------------------------- reductions
 
 def reduction(op_class):
@@ -177,6 +187,14 @@ def transpose_case(draw):
 
 
 @st.composite
+def expand_case(draw):
+    x = draw(arrays(draw(shapes()), floats_in(-3, 3)))
+    other = draw(hnp.broadcastable_shapes(x.shape, max_dims=4, max_side=3))
+    shape = np.broadcast_shapes(x.shape, other)
+    return OpCase(f"Expand {x.shape} -> {shape}", applying(lambda: ops.Expand(shape)), (x,))
+
+
+@st.composite
 def basic_index(draw, shape: tuple):
     """Integers, slices, an Ellipsis or a new axis: numpy's basic indexing."""
     entries = [draw(st.one_of(st.integers(-n, n - 1), st.slices(n))) for n in shape[:draw(st.integers(1, len(shape)))]]
@@ -206,14 +224,21 @@ def index_case(draw):
 
 @st.composite
 def index_put_case(draw):
-    """x[index] = v with v of the selection's shape, or broadcast to it. No index repeats: where one
-    does, the last write wins, and PyTorch's gradient (every copy gets its place's) is no derivative."""
-    x = draw(arrays(draw(shapes(min_dims=1)), floats_in(-3, 3)))
-    index = draw(st.one_of(basic_index(x.shape), integer_array_index(x.shape, unique=True)))
-    selected = x[index].shape
-    v_shape = draw(st.sampled_from([selected, selected[1:], (1,) + selected]))
-    v = draw(arrays(v_shape, floats_in(-3, 3)))
-    return OpCase(f"IndexPut {x.shape} [{index!r}] = {v_shape}", applying(lambda: ops.IndexPut(index)), (x, v))
+    """A base, an index (basic, or rows with repeats), and values shaped as base[index] or broadcasting
+    to it. Without accumulate a repeated row would be written twice (which write stays is not defined),
+    so rows are distinct then."""
+    base = draw(arrays(draw(shapes(min_dims=1)), floats_in(-3, 3)))
+    accumulate = draw(st.booleans())
+    index = draw(st.one_of(basic_index(base.shape), integer_array_index(base.shape)))
+    rows = index[0] if isinstance(index, tuple) else index
+    if not accumulate and isinstance(rows, np.ndarray) and len(np.unique(rows % base.shape[0])) < len(rows):
+        accumulate = True
+    picked_shape = np.empty(base.shape)[index].shape
+    values_shape = draw(st.sampled_from([picked_shape, picked_shape[1:], ()]
+                                     + ([] if accumulate else [(1,) + picked_shape])))  # as x[index] = v takes
+    values = draw(arrays(values_shape, floats_in(-3, 3)))
+    return OpCase(f"IndexPut {base.shape} [{index!r}] = {values_shape} accumulate={accumulate}",
+                  applying(lambda: ops.IndexPut(index, accumulate)), (base, values))
 
 
 # ---------------------------------------------------------------- softmax family and losses
@@ -280,11 +305,13 @@ STRATEGIES: dict = {
     ops.Sigmoid: unary(ops.Sigmoid, floats_in(-6, 6)),
     ops.Tanh: unary(ops.Tanh, floats_in(-3, 3)),
     ops.Cast: cast_case(),
+    ops.Where: where_case(),
     ops.Sum: reduction(ops.Sum),
     ops.Mean: reduction(ops.Mean),
     ops.Max: max_case(),
     ops.Reshape: reshape_case(),
     ops.Transpose: transpose_case(),
+    ops.Expand: expand_case(),
     ops.Index: index_case(),
     ops.IndexPut: index_put_case(),
     ops.LogSoftmax: softmax_family(ops.LogSoftmax),

@@ -493,3 +493,16 @@ def test_a_step_checks_every_state_array_before_it_changes_any_parameter():
     np.testing.assert_array_equal(x.data, x_before)
     for key, value in state_before.items():
         np.testing.assert_array_equal(opt.state[x][key], value)
+
+
+@pytest.mark.parametrize("name, rule", [("GD", "gd"), ("Momentum", "momentum"), ("Nesterov", "nesterov")])
+def test_the_lectures_optimizers_are_looked_up_on_the_optim_package_where_a_swap_reaches_them(monkeypatch, name,
+                                                                                               rule):
+    from tinygrad_edu.lecture import descent
+
+    class Swapped(getattr(optim, name)):
+        pass
+
+    monkeypatch.setattr(optim, name, Swapped)
+    x = tg.Value(np.array(1.0), requires_grad=True)
+    assert type(descent.make_optimizer(rule, [x], lr=0.1, momentum=0.5)) is Swapped

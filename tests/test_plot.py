@@ -153,7 +153,7 @@ def test_on_the_bowl_gd_zig_zags_momentum_does_not_and_nesterov_leaves_the_pictu
     mark(figure, "end GD with momentum")
 
 
-def test_the_paths_are_the_optimisers_iterates():
+def test_the_paths_are_the_optimizers_iterates():
     from tinygrad_edu import Value, optim
 
     [momentum] = [points for label, points in surfaces.paths(surfaces.BOWL).items() if "with momentum" in label]

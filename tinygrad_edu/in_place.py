@@ -15,12 +15,12 @@ PyTorch's rules, checked before anything changes (``check_may_change``). Outside
 In a graph. Outside ``no_grad``, when x requires grad or the value written does, PyTorch records
 the change as an operation. The graph's nodes here are the Values themselves, so an operation
 recorded earlier holds the very object x, and must still send its gradient to x's history from
-before the change. ``x[index] = v`` does this (``record_assignment``): a new Value takes over x's
-history, and x's operation becomes ``IndexPut`` of that Value and v; an operation recorded
-earlier is led to the new Value by its version stamp (recording.py). Every gradient stays right,
-at the price of two refusals where PyTorch would change more than x's history: x may not be a
-view (PyTorch gives its base new history too), and no view of x may be alive (PyTorch gives it
-new history too). ``x += y`` in a graph is refused (write ``x = x + y``, which records a new
+before the change. ``x[index] = v`` does this (``value._record_assignment``, with the checks
+here): a new Value takes over x's history, and x's operation becomes ``IndexPut`` of that Value
+and v; an operation recorded earlier is led to the new Value by its version stamp (recording.py).
+Every gradient stays right, at the price of two refusals where PyTorch would change more than
+x's history: x may not be a view (PyTorch gives its base new history too), and no view of x may
+be alive (PyTorch gives it new history too). ``x += y`` in a graph is refused (write ``x = x + y``, which records a new
 Value): ``x *= w`` would need x's old numbers for w's gradient, and they are overwritten.
 
 The value written is cast to x's dtype, as PyTorch's ``x[index] = v`` does: a Python number
@@ -31,12 +31,8 @@ or None is refused.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from . import ops
-from . import value as value_module  # value.py imports this module: its names are looked up when called
 from .dtypes import CATEGORY
 from .grad_mode import is_grad_enabled
 from .indexing import is_basic, put, torch_index
@@ -60,18 +56,19 @@ def check_may_change(x, symbol: str, instead: str) -> None:
                            "change it both inside tg.no_grad(), or both outside")
 
 
-def change(x, operation: type[ops.Function], symbol: str, other) -> Any:
-    """``x symbol other``, as PyTorch's ``x.add_(other)`` and the like: the result written into ``x.data``.
+# ---------------------------------------------------------------- x += y (value.Value._change)
 
-    The result must fit x's shape, and its dtype must not need a wider kind than x's (an int
-    Value cannot take ``+= 0.5``), as in PyTorch.
-    """
-    other = value_module._lift(other, x)
+def check_change(x, other, symbol: str) -> None:
+    """The rules for ``x symbol other`` (other a Value), checked before anything is computed."""
     check_may_change(x, symbol, f"x = x {symbol[:-1]} y")
     if is_grad_enabled() and (x._requires_grad or other._requires_grad):
         raise RuntimeError(f"{symbol}: an in-place operation on a Value in a graph is not recorded here; "
                            f"write h = h {symbol[:-1]} y, which records a new Value")
-    result = value_module.apply(operation(), x, other).data  # nothing requires grad here, or grad mode is off: no graph
+
+
+def write(x, result: np.ndarray, symbol: str) -> None:
+    """``x``'s numbers replaced by ``result``, as PyTorch's ``x.add_(other)`` and the like: it must fit
+    x's shape, and its dtype must not need a wider kind than x's (an int Value cannot take ``+= 0.5``)."""
     if result.shape != x.shape:
         raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
                          f"{x.shape}; an in-place operation cannot change the shape")
@@ -80,70 +77,49 @@ def change(x, operation: type[ops.Function], symbol: str, other) -> Any:
                         f"{x.dtype}; write x = x {symbol[:-1]} y for a new Value")
     np.copyto(x.data, result, casting="unsafe")
     x._version += 1  # and so every View of its numbers (views.py)
-    return x
 
 
-def set_item(x, index, item) -> None:
-    """``x[index] = item``: write into x's numbers, recorded in the graph where x or item is in one."""
-    index = index_of(index)
-    v = assigned(x, index, item)
+# ---------------------------------------------------------------- x[index] = v (value.Value.__setitem__)
+
+def item_array(x, item) -> np.ndarray:
+    """What ``x[index] = item`` writes, for an ``item`` that is not a Value: a number converted to
+    x's dtype, or a numpy array; anything else is refused."""
+    if isinstance(item, bool | int | float | np.bool_ | np.number):
+        return number_for(x.dtype, item)
+    if isinstance(item, np.ndarray):
+        return item
+    raise TypeError(f"x[index] = v: v must be a Value, a numpy array or a number, got {type(item).__name__} "
+                    f"{item!r:.80}")
+
+
+def check_assignment(x, index, v) -> bool:
+    """The rules for ``x[index] = v`` (v a Value), checked before anything changes: whether the
+    assignment is recorded in the graph (x or v requires grad, outside ``no_grad``)."""
+    if v.dtype != x.dtype and not is_basic(index) and not (is_mask(index) and v.data.size == 1):
+        raise TypeError(f"x[index] = v: through a list or an index array (or a mask, unless v is one number), "
+                        f"v must have x's dtype {x.dtype}, got {v.dtype} (PyTorch's index_put); convert it: "
+                        "v.to(x.dtype)")
     check_may_change(x, "x[index] = v", "x = x * mask + v * (1 - mask), a new Value")
-    if is_grad_enabled() and x.dtype.kind == "f" and (x._requires_grad or v._requires_grad):
-        record_assignment(x, ops.IndexPut(index), v)
-        return
-    normalized, split = torch_index(index, x.ndim)
-    try:
-        put(x.data, normalized, split, v.data)  # numpy checks the index and the shapes before it writes
-    except (IndexError, ValueError) as error:
-        raise type(error)(f"x[index] = v: {error}") from None
-    x._version += 1  # and so every View of its numbers (views.py)
-
-
-def record_assignment(x, op: ops.IndexPut, v) -> None:
-    """x's new history: a new Value takes over x's operation, and x's is ``op`` = IndexPut(that Value, v)."""
-    if x._base is not None:
+    recorded = is_grad_enabled() and x.dtype.kind == "f" and (x._requires_grad or v._requires_grad)
+    if recorded and x._base is not None:
         raise RuntimeError("x[index] = v: x is a view of another Value (x[...], .reshape, .T of it) and v or x "
                            "requires grad: PyTorch would give both new history, which is not recorded here. Write "
                            "into the Value it views, or into a copy: x = x * 1 first")
-    if live_views(x):
+    if recorded and live_views(x):
         raise RuntimeError("x[index] = v: a view of x (x[...], x.reshape(...), x.T, ...) taken before is still "
                            "alive, perhaps kept by a graph built from it; PyTorch would give it new history too, "
                            "which is not recorded here. Take views after the assignment, or assign into a copy")
+    return recorded
+
+
+def write_item(x, index, data) -> None:
+    """``x.data[index] = data`` (the index read as PyTorch reads it), one version more."""
+    normalized, split = torch_index(index, x.ndim)
     try:
-        written = op.forward(x.data, v.data)  # a copy with v written in: numpy checks the index and the shapes
+        put(x.data, normalized, split, data)  # numpy checks the index and the shapes before it writes
     except (IndexError, ValueError) as error:
         raise type(error)(f"x[index] = v: {error}") from None
-    old = value_module._shared(value_module._new_value(x.data, x._op), x, view=False)  # x as it was
-    old.name = x.name
-    np.copyto(x.data, written)
-    x._version += 1
-    op.record((old, v), (old._requires_grad, v._requires_grad))
-    x._op, x._requires_grad, x._grad = op, True, None
-
-
-def index_of(index):
-    """An index with Values unwrapped to their numbers (a Value of class indices, a mask)."""
-    Value = value_module.Value
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Value) else i for i in index)
-    return index.data if isinstance(index, Value) else index
-
-
-def assigned(x, index, item):
-    """The value written by ``x[index] = item``, as a Value of x's dtype (PyTorch's conversions)."""
-    Value = value_module.Value
-    if isinstance(item, bool | int | float | np.bool_ | np.number):
-        return Value(number_for(x.dtype, item))
-    if isinstance(item, np.ndarray):
-        item = Value(item)
-    if not isinstance(item, Value):
-        raise TypeError(f"x[index] = v: v must be a Value, a numpy array or a number, got {type(item).__name__} "
-                        f"{item!r:.80}")
-    if item.dtype != x.dtype and not is_basic(index) and not (is_mask(index) and item.data.size == 1):
-        raise TypeError(f"x[index] = v: through a list or an index array (or a mask, unless v is one number), "
-                        f"v must have x's dtype {x.dtype}, got {item.dtype} (PyTorch's index_put); convert it: "
-                        "v.to(x.dtype)")
-    return item
+    x._version += 1  # and so every View of its numbers (views.py)
 
 
 def is_mask(index) -> bool:

@@ -73,7 +73,7 @@ def without_ellipsis(index, ndim: int):
     PyTorch places index arrays as numpy does, except that an ``...`` covering no
     axis does not keep them apart: ``x[:0, [0], ..., [0]]`` of a (1, 1, 1) x has
     shape (0, 1) in PyTorch and (1, 0) in numpy, which reads the ``...`` as a slice.
-    With the slices written out, numpy's rule gives PyTorch's answer.
+    With the slices written out, numpy's placement gives PyTorch's answer.
     """
     if index is Ellipsis:
         index = (Ellipsis,)

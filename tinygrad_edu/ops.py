@@ -8,6 +8,13 @@ arrays and keeps what the derivative needs; ``backward(grad)`` receives
 The classes know nothing about ``Value``: ``value.apply`` calls ``forward`` and records
 the operation in the graph, and ``autograd`` calls ``backward`` on the way back. ``OPS``
 at the bottom lists every operation, so that tests check them all.
+
+Each derivative is written once, and runs two ways. A plain ``backward()`` hands it numpy
+arrays. ``backward(create_graph=True)`` hands it Values (``keeps`` says which attributes hold
+an input or the output; ``autograd.on_values`` puts the Values there), so that the same
+formula records a graph of the gradient, which can be differentiated again. That is why the
+formulas use only operators, the methods arrays and Values share (``sum``, ``reshape``,
+``swapaxes``, ``shape``) and the few functions below ``unbroadcast`` (``exp``, ``where``, …).
 """
 
 from __future__ import annotations
@@ -16,10 +23,8 @@ import math
 
 import numpy as np
 
-from .indexing import normalize_axes, put, select, torch_index
+from .indexing import normalize_axes, select, torch_index
 from .recording import Recorded
-
-FLOAT16 = np.dtype(np.float16)  # numpy's own dtype object (value.py gives every Value's data numpy's own)
 
 
 class Function(Recorded):
@@ -28,8 +33,9 @@ class Function(Recorded):
     ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d
     data) and returns the output. It keeps on ``self`` (in ``__slots__``) what
     ``backward`` needs: inputs, output, shapes. It may run again (``value.apply``
-    redoes it in PyTorch's dtype), so it sets what it keeps rather than adding to it,
-    and it never changes a kept array in place: that is a Value's own data.
+    redoes it in PyTorch's dtype; ``viz.trace`` runs a copy on broadcast inputs), so
+    it sets what it keeps rather than adding to it, and it never changes a kept array
+    in place: that is a Value's own data.
 
     ``backward(grad)`` gets dL/d(output), in the output's shape, and returns a tuple
     with dL/d(input) for each input, in that input's shape; None is allowed where
@@ -39,14 +45,20 @@ class Function(Recorded):
     ``saved`` lists, for each input's gradient, the inputs ``backward`` reads (by
     position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
     is ``((1,), (0,))``. A Value read there that has changed in place since is
-    refused (``autograd.check_versions``). They are the Values PyTorch's backward
-    saves, so that both refuse alike; where PyTorch's formula reads a Value ours
-    does not need (max(), nll_loss, the BCE losses), ``saved`` lists it all the same.
+    refused (``autograd.check_versions``). They are PyTorch's saved inputs, so both refuse
+    alike, except ``max()`` and ``nll_loss``: ours read no input and go backward, rightly.
+
+    ``keeps`` maps each attribute ``backward`` reads that holds an input's data (by
+    position) or the output (-1) to that position: Mul's is ``{"a": 0, "b": 1}``; ``{}``
+    for an operation that reads none. Declaring it says that ``backward`` also computes
+    on Values (see the module's docstring); the class that writes ``backward`` declares it,
+    and without it (None) the operation has no second derivative.
     """
 
     __slots__ = ()
     name = "function"  # the label graphs and traces show
     saved: tuple = ()
+    keeps: dict | None = None
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -72,6 +84,61 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.reshape(shape)
 
 
+# ---------------------------------------------------------------- what the derivatives compute with
+#
+# On numpy arrays (a first-order backward) each function is numpy's; on Values
+# (``create_graph``) the Value method of the same meaning, which records it. The condition
+# of ``where`` is data (a mask, such as out <= 0): it has no derivative.
+
+ARRAYS = (np.ndarray, np.generic)  # what a first-order backward computes with (a 0-d one gets numpy scalars)
+NUMBERS = ARRAYS + (int, float)
+
+
+def exp(x): return np.exp(x) if isinstance(x, ARRAYS) else x.exp()
+def log(x): return np.log(x) if isinstance(x, ARRAYS) else x.log()
+def permute(x, axes): return x.transpose(axes) if isinstance(x, ARRAYS) else x.permute(axes)
+def new_zeros(x, shape): return np.zeros(shape, dtype=x.dtype) if isinstance(x, ARRAYS) else x.new_zeros(shape)
+
+
+def sigmoid(x):
+    """σ(x) = 1/(1 + e⁻ˣ); on arrays as e^−ln(1 + e⁻ˣ), which never overflows."""
+    return np.exp(-np.logaddexp(0, -x)) if isinstance(x, ARRAYS) else x.sigmoid()
+
+
+def where(condition, x, y):
+    """x where ``condition`` holds, else y (numpy's ``where``); either may be a number."""
+    if not isinstance(x, NUMBERS):
+        return x.where(condition, y)
+    if not isinstance(y, NUMBERS):
+        return y.where(~condition, x)
+    return np.where(condition, x, y)
+
+
+def cast(x, dtype):
+    """x in ``dtype`` (itself if it is already)."""
+    if x.dtype == dtype:
+        return x
+    return x.astype(dtype) if isinstance(x, ARRAYS) else x.to(dtype)
+
+
+def expand(x, shape: tuple):
+    """x broadcast to ``shape``: each element copied along the axes where it has size 1 (or none)."""
+    if not isinstance(x, ARRAYS):
+        return x.expand(shape)
+    # speed: one broadcasting assignment instead of np.broadcast_to (a Python-level function; the
+    # next operation makes the full-size array anyway), see benchmarks/README.md.
+    spread = np.empty(shape, dtype=x.dtype)
+    spread[...] = x
+    return spread
+
+
+def index_put(base, index, values, accumulate: bool):
+    """A copy of ``base`` with ``values`` put at ``index`` (added up with ``accumulate``): ``IndexPut``."""
+    if isinstance(base, ARRAYS):
+        return IndexPut(index, accumulate).forward(base, values)
+    return base.index_put(index, values, accumulate)
+
+
 # ---------------------------------------------------------------- arithmetic
 
 class Add(Function):
@@ -79,6 +146,7 @@ class Add(Function):
 
     __slots__ = ("a_shape", "b_shape")
     name = "add"
+    keeps = {}
 
     def forward(self, a, b):
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -93,6 +161,7 @@ class Sub(Function):
 
     __slots__ = ("a_shape", "b_shape")
     name = "sub"
+    keeps = {}
 
     def forward(self, a, b):
         self.a_shape, self.b_shape = a.shape, b.shape
@@ -108,6 +177,7 @@ class Mul(Function):
     __slots__ = ("a", "b")
     name = "mul"
     saved = ((1,), (0,))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -123,6 +193,7 @@ class Div(Function):
     __slots__ = ("a", "b", "out", "a_shape")  # out and a_shape: for the formula page and the course's Div
     name = "div"
     saved = ((1,), (0, 1))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b, self.a_shape = a, b, a.shape
@@ -140,6 +211,7 @@ class Neg(Function):
 
     __slots__ = ()
     name = "neg"
+    keeps = {}
 
     def forward(self, a):
         return -a
@@ -164,6 +236,7 @@ class Pow(Function):
     __slots__ = ("a", "b", "out")
     name = "pow"
     saved = ((0, 1), (0, 1, -1))
+    keeps = {"a": 0, "b": 1, "out": -1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -173,14 +246,14 @@ class Pow(Function):
     def backward(self, grad):
         a, b = self.a, self.b
         grad_a = grad_b = None
-        # The limits are chosen by np.where after the formula has been
+        # The limits are chosen by where after the formula has been
         # evaluated everywhere, so the 0·∞ it throws away must not warn.
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.needs_input_grad[0]:
-                grad_a = unbroadcast(np.where(b == 0, 0, grad * b * a ** (b - 1)), a.shape)
+                grad_a = unbroadcast(where(b != 0, grad * b * a ** (b - 1), 0), a.shape)
             if self.needs_input_grad[1]:
                 edge = (a == 0) & (b >= 0)
-                grad_b = unbroadcast(grad * np.where(edge, 0, self.out * np.log(a)), b.shape)
+                grad_b = unbroadcast(grad * where(edge, 0, self.out * log(a)), b.shape)
         return grad_a, grad_b
 
 
@@ -196,6 +269,7 @@ class MatMul(Function):
     __slots__ = ("a", "b")
     name = "matmul"
     saved = ((1,), (0,))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -208,14 +282,15 @@ class MatMul(Function):
         # b's axis first: for vector @ vector the output grad is 0-d, and only after
         # gaining b's column axis does it have an axis -2 for a's row.
         if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+            grad = grad[..., np.newaxis]
         if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
+            grad = grad[..., np.newaxis, :]
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
             grad_a = unbroadcast(grad @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            if grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous and b2.flags.f_contiguous:
+            if (isinstance(b2, np.ndarray) and grad.ndim == a2.ndim == b2.ndim == 2 and not b2.flags.c_contiguous
+                    and b2.flags.f_contiguous):
                 # speed: b is a transposed view, as W.T in Linear's x @ W.T: (gradᵀ @ a)ᵀ is the same
                 # product, laid out as b is, so that W's gradient comes back row-major like W and the
                 # optimizer's update streams through memory instead of striding; see benchmarks/README.md.
@@ -233,6 +308,7 @@ class Exp(Function):
     __slots__ = ("out",)
     name = "exp"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         self.out = np.exp(x)
@@ -248,6 +324,7 @@ class Log(Function):
     __slots__ = ("x",)
     name = "log"
     saved = ((0,),)
+    keeps = {"x": 0}
 
     def forward(self, x):
         self.x = x
@@ -268,12 +345,12 @@ class Relu(Function):
     __slots__ = ("out",)
     name = "relu"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
         # the two on a tie: the second for float32 and float64, the first for float16.
-        half = type(x) is np.float16 or (type(x) is np.ndarray and x.dtype is FLOAT16)
-        self.out = np.maximum(x, 0) if half else np.maximum(0, x)
+        self.out = np.maximum(x, 0) if x.dtype.char == "e" else np.maximum(0, x)  # "e": float16
         return self.out
 
     def backward(self, grad):
@@ -281,15 +358,19 @@ class Relu(Function):
         # gradient (from √out at out = 0, say) must give 0, not ∞·0 = nan.
         out = self.out
         # speed: a 0-d Value's numpy scalar (value._forward) takes a branch; with a finite upstream
-        # the product by the mask equals np.where's choice at a fraction of its cost. See
+        # the product by the mask equals where's choice at a fraction of its cost. See
         # benchmarks/README.md.
-        if type(out) is not np.ndarray:
+        if isinstance(out, np.generic):
             return (type(out)(0) if out <= 0 else grad,)  # out's type is grad's dtype (backward casts grad)
-        if np.isfinite(grad).all():
+        if type(out) is np.ndarray and np.isfinite(grad).all():
             # + 0.0: where relu is flat a negative gradient times 0 is −0.0, and PyTorch's is +0.0
             # (only an upstream of exactly −0.0 where relu passes it comes back +0.0).
             return (grad * ~(out <= 0) + 0.0,)
-        return (np.where(out <= 0, 0, grad),)
+        # Where relu is flat: 0, written 0·out + 0.0 (+0.0 also at out = −0.0; the 0·∞ it throws away
+        # where out = ∞ must not warn) so that, as with PyTorch's threshold_backward, the gradient is
+        # a function of out (with derivative 0), and differentiating it again gives 0.
+        with np.errstate(invalid="ignore"):
+            return (where(out <= 0, 0 * out + 0.0, grad),)
 
 
 class Sigmoid(Function):
@@ -302,6 +383,7 @@ class Sigmoid(Function):
     __slots__ = ("out",)
     name = "sigmoid"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         # −1.0·|x|, not −|x|: numpy cannot negate a bool, nor multiply a uint8 by the int −1, and PyTorch
@@ -320,6 +402,7 @@ class Tanh(Function):
     __slots__ = ("out",)
     name = "tanh"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def forward(self, x):
         self.out = np.tanh(x)
@@ -334,6 +417,7 @@ class Cast(Function):
 
     __slots__ = ("dtype", "x_dtype")
     name = "cast"
+    keeps = {}
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -343,23 +427,43 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, grad):
-        return (grad.astype(self.x_dtype),)
+        return (cast(grad, self.x_dtype),)
+
+
+class Where(Function):
+    """out = x where the condition holds, else y.   dout/dx = 1 where it holds, else 0;   dout/dy = the opposite.
+
+    The condition is data (a mask, such as the comparison out > 0), not an input: it has no
+    derivative. relu's, max's and pow's derivatives choose with it (the function ``where``
+    above), so their gradients are differentiable in the upstream gradient, as in PyTorch.
+    """
+
+    __slots__ = ("condition", "x_shape", "y_shape")
+    name = "where"
+    keeps = {}
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, x, y):
+        self.x_shape, self.y_shape = np.shape(x), np.shape(y)
+        return np.where(self.condition, x, y)
+
+    def backward(self, grad):
+        return (unbroadcast(where(self.condition, grad, 0), self.x_shape),
+                unbroadcast(where(~self.condition, grad, 0), self.y_shape))
 
 
 # ---------------------------------------------------------------- reductions
 
-def _expand_reduced(grad: np.ndarray, axes: tuple, keepdims: bool, shape: tuple) -> np.ndarray:
+def _expand_reduced(grad, axes: tuple, keepdims: bool, shape: tuple):
     """Give a reduction's gradient its axes back (size 1), then spread it over the input's shape.
 
     ``keepdims`` needs no test: a kept axis already has size 1, and reshaping to the
     same shape changes nothing.
     """
-    # speed: one broadcasting assignment instead of np.expand_dims and np.broadcast_to (Python-level
-    # functions; the next operation makes the full-size array anyway), see benchmarks/README.md.
     kept = tuple(1 if axis in axes else size for axis, size in enumerate(shape))
-    spread = np.empty(shape, dtype=grad.dtype)
-    spread[...] = grad.reshape(kept)
-    return spread
+    return expand(grad.reshape(kept), shape)
 
 
 class Sum(Function):
@@ -367,6 +471,7 @@ class Sum(Function):
 
     __slots__ = ("axis", "keepdims", "x_shape")
     name = "sum"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -385,6 +490,7 @@ class Mean(Function):
 
     __slots__ = ("axis", "keepdims", "x_shape", "count")
     name = "mean"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -407,44 +513,37 @@ class Max(Function):
     """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
     equal to the maximum, else 0.
 
-    That is PyTorch's rule for the maximum of all elements (``x.max()``, and
+    That is what PyTorch does for the maximum of all elements (``x.max()``, and
     ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
     PyTorch's values *and* indices, and its gradient goes to the index alone:
     the first of the tied elements, which is numpy's ``argmax`` here too.
     When the maximum is NaN, the NaN elements share the gradient, as in PyTorch.
     """
 
-    __slots__ = ("axis", "keepdims", "x_shape", "index")
+    __slots__ = ("axis", "keepdims", "kept_shape", "chosen", "ties")
     name = "max"
+    keeps = {}
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
-    @property
-    def saved(self) -> tuple:
-        """PyTorch's max() saves its input and output (its formula finds the ties from them; ours keeps
-        their places), max(dim) only the indices."""
-        return ((0, -1),) if self.axis is None else ((),)
-
     def forward(self, x):
-        self.x_shape = np.shape(x)
         if self.axis is None:
             out = x.max()
-            self.index = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
-            return np.reshape(out, (1,) * x.ndim) if self.keepdims else np.asarray(out)
-        self.index = np.argmax(x, axis=self.axis, keepdims=True)
-        out = np.take_along_axis(x, self.index, axis=self.axis)
+            self.chosen = np.isnan(x) if np.isnan(out) else x == out  # the tied elements
+            self.ties, self.kept_shape = np.count_nonzero(self.chosen), (1,) * np.ndim(x)
+            return np.reshape(out, self.kept_shape) if self.keepdims else np.asarray(out)
+        index = np.argmax(x, axis=self.axis, keepdims=True)
+        self.chosen = np.zeros(x.shape, dtype=bool)  # the first maximum along the axis, alone
+        np.put_along_axis(self.chosen, index, True, axis=self.axis)
+        self.ties, self.kept_shape = 1, index.shape
+        out = np.take_along_axis(x, index, axis=self.axis)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
-        if self.axis is None:  # np.where, not mask·grad: an infinite grad must not make ∞·0 = nan
-            share = np.reshape(grad, ()) / np.count_nonzero(self.index)
-            return (np.where(self.index, share, 0).astype(grad.dtype, copy=False),)
-        dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if not self.keepdims:
-            grad = np.expand_dims(grad, self.axis)
-        np.put_along_axis(dx, self.index, grad, axis=self.axis)
-        return (dx,)
+        # where, not mask·grad: an infinite grad must not make ∞·0 = nan where the mask is 0.
+        share = grad.reshape(self.kept_shape) / self.ties
+        return (where(self.chosen, share, 0),)
 
 
 # ---------------------------------------------------------------- shape
@@ -454,6 +553,7 @@ class Reshape(Function):
 
     __slots__ = ("shape", "x_shape")
     name = "reshape"
+    keeps = {}
 
     def __init__(self, shape):
         self.shape = shape
@@ -471,6 +571,7 @@ class Transpose(Function):
 
     __slots__ = ("axes",)
     name = "transpose"
+    keeps = {}
 
     def __init__(self, axes=None):
         self.axes = axes
@@ -488,20 +589,41 @@ class Transpose(Function):
         # The inverse permutation is the argsort of the axes. speed: in plain Python, not numpy's
         # argsort of a short tuple; see benchmarks/README.md.
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
-        return (grad.transpose(inverse),)
+        return (permute(grad, inverse),)
+
+
+class Expand(Function):
+    """out = x broadcast to ``shape``: each element copied along the axes where x has size 1, and along
+    new leading axes.   dL/dx = the copies' gradients summed back (unbroadcast)."""
+
+    __slots__ = ("shape", "x_shape")
+    name = "expand"
+    keeps = {}
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.x_shape = np.shape(x)
+        if np.broadcast_shapes(self.x_shape, self.shape) != self.shape:  # (a ValueError too if they do not broadcast)
+            raise ValueError(f"shape {self.x_shape} does not expand to {self.shape}")
+        return expand(x, self.shape)
+
+    def backward(self, grad):
+        return (unbroadcast(grad, self.x_shape),)
 
 
 class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
     an element selected twice (integer-array indexing) receives the sum of both.
 
-    The index is read as PyTorch reads it (``indexing.torch_index``): integers mixed with index
-    arrays as ``x[0, :, [1, 2]]`` = ``x[0][:, [1, 2]]``, and a basic index (integers, slices)
-    gives a view of x's numbers, even of one element (views.py).
+    The index is read as PyTorch reads it (``indexing.torch_index``): ``x[0, :, [1, 2]]`` is
+    ``x[0][:, [1, 2]]``; integers and slices alone give a view of x's numbers (views.py).
     """
 
     __slots__ = ("index", "x_shape", "split")
     name = "index"
+    keeps = {}
 
     def __init__(self, index):
         self.index = index
@@ -512,49 +634,44 @@ class Index(Function):
         return np.asarray(select(x, self.index, self.split))
 
     def backward(self, grad):
-        dx = np.zeros(self.x_shape, dtype=grad.dtype)
-        if self.split is not None:
-            integers, rest = self.split
-            np.add.at(dx[integers], rest, grad)  # dx[integers] is a view: add.at writes into dx
-        else:
-            np.add.at(dx, self.index, grad)  # unlike dx[index] += grad, add.at sums repeated indices
-        return (dx,)
+        # Into zeros of x's shape, added up: an element selected twice receives both gradients.
+        return (index_put(new_zeros(grad, self.x_shape), self.index, grad, accumulate=True),)
 
 
 class IndexPut(Function):
-    """out = x with out[index] = v: what ``x[index] = v`` records when x or v is in a graph (in_place.py).
+    """out = base with out[index] = values, or with ``accumulate`` out[index] += values (an element
+    named twice then receives both).   dL/dvalues = dL/dout[index];   dL/dbase = dL/dout, with 0 where
+    values replaced base (not with ``accumulate``).
 
-    dout/dx = 1 where x is kept, 0 where v was written over it.
-    dL/dv = dL/dout at the written places, summed over the copies where v was broadcast; a place
-    written twice (an index that repeats) holds the last write, but each copy gets the place's
-    gradient, as in PyTorch.
+    Index's reverse: Index's gradient is put into zeros this way, and the gradient of this
+    operation is picked out again by the index. The index is read as Index reads it.
+    ``x[index] = v`` records it with ``in_place`` True: its output takes x's place (recording.py).
     """
 
-    __slots__ = ("index", "split", "v_shape")
+    __slots__ = ("index", "accumulate", "split", "values_shape", "in_place")
     name = "index_put"
-    in_place = True  # its output takes x's place in the graph (recording.as_recorded)
+    keeps = {}
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, index, accumulate=False, in_place=False):
+        self.index, self.accumulate, self.in_place = index, accumulate, in_place
 
-    def forward(self, x, v):
-        self.v_shape = np.shape(v)
-        self.index, self.split = torch_index(self.index, np.ndim(x))
-        out = np.array(x)  # a copy: in_place.py writes it into x's own array
-        put(out, self.index, self.split, v)
+    def forward(self, base, values):
+        self.values_shape = np.shape(values)
+        self.index, self.split = torch_index(self.index, np.ndim(base))
+        out = np.array(base)  # a copy: base is a Value's own data
+        target, index = (out, self.index) if self.split is None else (out[self.split[0]], self.split[1])
+        if self.accumulate:
+            np.add.at(target, index, values)  # unlike target[index] += values, add.at sums repeated indices
+        else:
+            target[index] = values  # out[integers] is a view: this writes into out
         return out
 
     def backward(self, grad):
-        grad_x = grad_v = None
-        if self.needs_input_grad[0]:
-            grad_x = np.array(grad)
-            put(grad_x, self.index, self.split, 0)
-        if self.needs_input_grad[1]:
-            written = np.asarray(select(grad, self.index, self.split))
-            # v may have more leading axes of size 1 than the places it fills (numpy drops them)
-            extra = len(self.v_shape) - written.ndim
-            grad_v = unbroadcast(written.reshape((1,) * max(extra, 0) + written.shape), self.v_shape)
-        return grad_x, grad_v
+        picked = select(grad, self.index, self.split)
+        grad_base = grad if self.accumulate else index_put(grad, self.index, 0, False)
+        extra = (1,) * (len(self.values_shape) - picked.ndim)  # values' leading 1s, dropped by numpy's write
+        picked = picked.reshape(extra + tuple(picked.shape)) if extra else picked
+        return grad_base, unbroadcast(picked, self.values_shape)
 
 
 # ---------------------------------------------------------------- softmax family
@@ -569,6 +686,7 @@ class LogSoftmax(Function):
     __slots__ = ("axis", "out")
     name = "log_softmax"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -584,7 +702,7 @@ class LogSoftmax(Function):
         return self.out
 
     def backward(self, grad):
-        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+        return (grad - exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
 
 
 class Softmax(Function):
@@ -593,6 +711,7 @@ class Softmax(Function):
     __slots__ = ("axis", "out")
     name = "softmax"
     saved = ((-1,),)
+    keeps = {"out": -1}
 
     def __init__(self, axis=-1):
         self.axis = axis
@@ -643,9 +762,10 @@ class BinaryCrossEntropy(Function):
     is large but finite, and it is exactly 0 when x = y there.
     """
 
-    __slots__ = ("x", "y", "log_x", "log_1mx", "reduction", "losses_shape")
+    __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy"
     saved = ((0, 1), (0, 1))  # PyTorch's; ours reads ln x and ln(1 − x) for y's gradient, kept by forward
+    keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -653,20 +773,22 @@ class BinaryCrossEntropy(Function):
     def forward(self, x, y):
         self.x, self.y = x, y
         with np.errstate(divide="ignore"):  # ln 0 = −∞ is expected here: the clamp handles it
-            self.log_x, self.log_1mx = np.log(x), np.log1p(-x)
-        losses = -(y * np.maximum(self.log_x, -100) + (1 - y) * np.maximum(self.log_1mx, -100))
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        losses = -(y * np.maximum(log_x, -100) + (1 - y) * np.maximum(log_1mx, -100))
         self.losses_shape = np.shape(losses)  # x and y broadcast together
         return _reduce(losses, self.reduction)
 
     def backward(self, grad):
         x, y = self.x, self.y
         # Each loss element's gradient, in the broadcast shape, so each input can sum its own back.
-        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        grad = expand(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
         # PyTorch's floor is the float32 number 1e-12 (9.99999996e-13) even in float64; we match it.
-        grad_x = unbroadcast(grad * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12)), np.shape(x))
+        floor, spread = np.float32(1e-12), x * (1 - x)
+        grad_x = unbroadcast(grad * (x - y) / where(spread > floor, spread, floor), np.shape(x))
         grad_y = None
         if self.needs_input_grad[1]:
-            grad_y = unbroadcast(grad * (self.log_1mx - self.log_x), np.shape(y))
+            with np.errstate(divide="ignore"):  # ln 0 = −∞ at x = 0 or 1: an infinite gradient, as in PyTorch
+                grad_y = unbroadcast(grad * (log(1 - x) - log(x)), np.shape(y))
         return grad_x, grad_y
 
 
@@ -686,6 +808,7 @@ class BinaryCrossEntropyWithLogits(Function):
     __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy_with_logits"
     saved = ((0, 1), (0, 1))  # PyTorch's; ours needs only x for y's gradient
+    keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):
         self.reduction = reduction
@@ -699,9 +822,8 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def backward(self, grad):
         x, y = self.x, self.y
-        grad = np.broadcast_to(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
-        sigmoid = np.exp(-np.logaddexp(0, -x))  # σ(x) = 1/(1 + e⁻ˣ), without overflow
-        grad_x = unbroadcast(grad * (sigmoid - y), np.shape(x))
+        grad = expand(_share(grad, self.reduction, math.prod(self.losses_shape)), self.losses_shape)
+        grad_x = unbroadcast(grad * (sigmoid(x) - y), np.shape(x))
         grad_y = unbroadcast(grad * -x, np.shape(y)) if self.needs_input_grad[1] else None
         return grad_x, grad_y
 
@@ -730,7 +852,7 @@ class NllLoss(Function):
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
                  "total", "kept")
     name = "nll_loss"
-    saved = ((0,),)  # PyTorch's; ours needs only the target and the weights, kept by forward
+    keeps = {}
 
     def __init__(self, target, weight=None, ignore_index=-100, reduction="mean"):
         self.target, self.class_weight = np.asarray(target), weight
@@ -764,17 +886,17 @@ class NllLoss(Function):
         return loss / self.total if self.reduction == "mean" else loss
 
     def backward(self, grad):
-        dx = np.zeros(self.x_shape, dtype=self.weights.dtype)
+        # Each sample's target class receives −wᵢ·g (÷ Σ wᵢ for 'mean'), put into zeros: no position twice.
+        zeros = new_zeros(grad, self.x_shape)
         if self.kept is None and self.class_weight is None and self.total:  # every wᵢ is 1: nothing to mask
-            dx[self.index] = -self.weights * _share(grad, self.reduction, self.total)
-            return (dx,)
+            return (index_put(zeros, self.index, -self.weights * _share(grad, self.reduction, self.total), False),)
         with np.errstate(divide="ignore", invalid="ignore"):  # a weight 0 under an infinite gradient; Σ wᵢ = 0
-            dx[self.index] = self._masked(-self.weights * _share(grad, self.reduction, self.total))
-        return (dx,)
+            shares = self._masked(-self.weights * _share(grad, self.reduction, self.total))
+        return (index_put(zeros, self.index, shares, False),)
 
     def _masked(self, picked: np.ndarray) -> np.ndarray:
         """``picked`` (one number per sample), +0.0 at every ignored sample."""
-        return picked if self.kept is None else np.where(self.kept, picked, 0)
+        return picked if self.kept is None else where(self.kept, picked, 0)
 
 
 # Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
@@ -782,9 +904,9 @@ class NllLoss(Function):
 # without a strategy there makes that test fail.
 OPS = (
     Add, Sub, Mul, Div, Neg, Pow, MatMul,
-    Exp, Log, Relu, Sigmoid, Tanh, Cast,
+    Exp, Log, Relu, Sigmoid, Tanh, Cast, Where,
     Sum, Mean, Max,
-    Reshape, Transpose, Index, IndexPut,
+    Reshape, Transpose, Expand, Index, IndexPut,
     LogSoftmax, Softmax,
     BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss,
 )

@@ -13,7 +13,7 @@ import numpy as np
 
 
 def _float_format(values: np.ndarray, precision: int):
-    """The format function PyTorch's rules pick for these float values."""
+    """The format function PyTorch picks for these float values."""
     finite = np.abs(values[np.isfinite(values)])
     nonzero = finite[finite != 0]
     if nonzero.size == 0:

@@ -23,8 +23,9 @@ store them, and this is the one place that says how:
 
 speed: a tuple kept on every operation would be one more object per operation for Python's
 cyclic garbage collector to walk on each of its full passes over a big graph; an int is never
-tracked. See benchmarks/README.md. ``value.apply`` and ``autograd``'s tuned walk write and read
-the slots and the stamp directly; each such line points here.
+tracked. See benchmarks/README.md. ``value.apply`` (``record`` written out),
+``autograd.topological_order`` and ``autograd``'s tuned walk write and read the slots and the
+stamp directly; each of them points here.
 
 **New history.** The graph's nodes are the Values themselves. ``x[index] = v`` on a Value in a
 graph (in_place.py) gives ``x`` new history: a new Value, ``old``, takes over x's operation

@@ -18,21 +18,32 @@ from typing import Any
 import numpy as np
 
 from . import autograd, in_place, ops, views
-from .arguments import check_axes, check_dim, check_flag, check_ints, grad_array, number_dtype
+from .arguments import check_axes, check_dim, check_flag, check_gradient_dtype, check_ints, grad_array, number_dtype
 from .dtypes import FLOAT_SCALARS, as_array, check_dtypes, forward_in_torch_dtype
-from .grad_mode import is_grad_enabled
+from .grad_mode import _mode as _grad_mode
 from .printing import LINE_WIDTH, format_array, names_dtype
 from .threads import GRAD_LOCK
 
 
 def apply(op: ops.Function, *inputs: Value) -> Value:
     """Run ``op`` forward on the inputs' data and, if any input requires grad (and grad mode
-    is on), record ``op`` in the graph as the output's creator (recording.py)."""
+    is on), record ``op`` in the graph as the output's creator. Plainly::
+
+        data = _forward(op, inputs)
+        needs_input_grad = tuple(value.requires_grad for value in inputs)
+        if not any(needs_input_grad) or not is_grad_enabled():
+            return _new_value(data)
+        op.record(inputs, needs_input_grad)  # recording.py
+        return _new_value(data, op)
+    """
+    # speed: grad mode's flag read and ``op.record`` written out (recording.py), see benchmarks/README.md
     data = _forward(op, inputs)
     needs_input_grad = tuple([value._requires_grad for value in inputs])
-    if True not in needs_input_grad or not is_grad_enabled():
+    if True not in needs_input_grad or not _grad_mode.enabled:
         return _new_value(data)
-    op.record(inputs, needs_input_grad)
+    op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
+    op.needs_input_grad = needs_input_grad
+    op.versions = inputs[0]._version << 64 | inputs[-1]._version
     return _new_value(data, op)
 
 
@@ -83,8 +94,14 @@ class Value:
         return self
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """dL/d(this Value) after ``backward()``, or None."""
+    def grad(self) -> np.ndarray | Value | None:
+        """dL/d(this Value) after ``backward()``, or None.
+
+        A numpy array of this Value's shape after a plain ``backward()``. After
+        ``backward(create_graph=True)`` a leaf's is a Value, whose graph is the backward
+        computation, so that it can be differentiated again (PyTorch's ``.grad`` has a
+        ``grad_fn`` then); ``np.asarray(x.grad)`` gives its numbers either way.
+        """
         return self._grad
 
     @grad.setter
@@ -97,23 +114,32 @@ class Value:
             raise ValueError(f"Value.grad: a gradient of shape {grad.shape} does not fit data of shape {self.shape}")
         self._grad = grad
 
-    def _accumulate_grad(self, grad: np.ndarray) -> None:
+    def _accumulate_grad(self, grad: np.ndarray | Value) -> None:
         """A leaf's share of backward: add dL/d(this Value) to ``.grad``, in this Value's dtype, so
-        that two ``backward()`` calls give twice the gradient, as in PyTorch."""
-        # A fresh array: ``grad`` may be shared with another input (add passes the same array
-        # to both) or be a read-only broadcast view.
+        that two ``backward()`` calls give twice the gradient, as in PyTorch.
+
+        Under ``create_graph`` ``grad`` is a Value: ``.grad`` becomes a copy of it (``to``, as PyTorch
+        clones it, so that no other Value shares its numbers), or the sum, both recorded. A plain
+        ``backward()`` after that adds its numbers into that Value in place, as PyTorch does
+        (its version moves on, so a graph that read it refuses to go backward).
+        """
         with GRAD_LOCK:  # read, add, write: never interleaved with another thread's (threads.py)
-            if self._grad is None:
+            if isinstance(grad, Value):
+                self._grad = grad.to(self.dtype) if self._grad is None else self._grad + grad
+            elif isinstance(self._grad, Value):
+                np.add(self._grad.data, grad, out=self._grad.data, casting="unsafe")
+                self._grad._version += 1
+            elif self._grad is None:
+                # A fresh array: ``grad`` may be shared with another input (add passes the same
+                # array to both) or be a read-only broadcast view.
                 self._grad = np.array(grad, dtype=self.data.dtype)
             else:
                 self._grad = np.asarray(self._grad + grad.astype(self.data.dtype, copy=False))
 
-    def _keep_grad(self, grad: np.ndarray) -> np.ndarray:
-        """A non-leaf's share of backward: dL/d(this Value) in this Value's dtype, kept as ``.grad``
-        for display (each ``backward()`` computes it anew) and returned for its operation's backward."""
-        grad = grad.astype(self.data.dtype, copy=False)  # float32 · float64 sends float64 back
+    def _keep_grad(self, grad: np.ndarray | Value) -> None:
+        """A non-leaf's share of backward: dL/d(this Value), in its dtype already, kept as ``.grad`` for
+        display (each ``backward()`` computes it anew): its numbers, also when it is a Value."""
         self._grad = np.asarray(grad)  # an array, also where a 0-d operation computed a numpy scalar
-        return grad
 
     @property
     def shape(self) -> tuple:
@@ -169,14 +195,22 @@ class Value:
 
     # ------------------------------------------------------------ autodiff
 
-    def backward(self, grad: Any = None, retain_graph: bool | None = None) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         """Compute dL/d(leaf) into ``.grad`` for every leaf that requires grad, L being this Value.
 
-        ``grad`` is dL/d(self); it may be left out for a single-element Value (then it is 1).
+        ``gradient`` is dL/d(self); it may be left out for a single-element Value (then it is 1).
         The graph is kept, so backward may run again (``retain_graph`` is accepted for PyTorch
-        compatibility).
+        compatibility). With ``create_graph=True`` what the leaves receive is a Value whose graph
+        is the backward computation, so that it can be differentiated again; with ``inputs``
+        (Values) only those receive their gradient. Both go through ``autograd.accumulate_grads``.
         """
-        grad = _initial_grad(self, grad, retain_graph)
+        if retain_graph is not None:
+            check_flag("backward", "retain_graph", retain_graph)
+        if create_graph is not False or inputs is not None:
+            autograd.accumulate_grads(self, gradient, create_graph, inputs)
+            return
+        grad = initial_grad(self, gradient)
         # Looked up at call time, not imported by name: course mode (tinygrad_edu.course) plugs a
         # student's backward in for one check run by swapping ``autograd.backward``.
         autograd.backward(self, grad)
@@ -201,21 +235,43 @@ class Value:
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
     def __neg__(self): return apply(ops.Neg(), self)
 
-    # ------------------------------------------------------------ in place (in_place.py)
+    # ------------------------------------------------------------ in place (in_place.py has the rules)
 
-    def __iadd__(self, other): return in_place.change(self, ops.Add, "+=", other)
-    def __isub__(self, other): return in_place.change(self, ops.Sub, "-=", other)
-    def __imul__(self, other): return in_place.change(self, ops.Mul, "*=", other)
-    def __itruediv__(self, other): return in_place.change(self, ops.Div, "/=", other)
-    def __ipow__(self, other): return in_place.change(self, ops.Pow, "**=", other)
+    def __iadd__(self, other): return self._change(ops.Add, "+=", other)
+    def __isub__(self, other): return self._change(ops.Sub, "-=", other)
+    def __imul__(self, other): return self._change(ops.Mul, "*=", other)
+    def __itruediv__(self, other): return self._change(ops.Div, "/=", other)
+    def __ipow__(self, other): return self._change(ops.Pow, "**=", other)
+
+    def _change(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
+        """``self symbol other`` (``+=``, ``-=``, ...): the result written into ``self.data``, as PyTorch's ``add_``."""
+        other = _lift(other, self)
+        in_place.check_change(self, other, symbol)
+        in_place.write(self, apply(operation(), self, other).data, symbol)  # no graph: nothing requires grad
+        return self
 
     def __setitem__(self, index, value) -> None:
         """``x[index] = value``, as in PyTorch: written into x's numbers, recorded where x or value is in a graph."""
-        in_place.set_item(self, index, value)
+        index = _index_data(index)
+        value = value if isinstance(value, Value) else Value(in_place.item_array(self, value))
+        if in_place.check_assignment(self, index, value):
+            _record_assignment(self, index, value)
+        else:
+            in_place.write_item(self, index, value.data)
 
     def __getitem__(self, index) -> Value:
         """``x[index]``: a view of x's numbers for integers and slices (views.py), a copy for lists and masks."""
-        return _view(ops.Index(in_place.index_of(index)), self)
+        return _view(ops.Index(_index_data(index)), self)
+
+    def index_put(self, indices, values: Any, accumulate: bool = False) -> Value:
+        """A copy of this Value with ``values`` put where ``self[indices]`` reads, as PyTorch's
+        ``index_put``; with ``accumulate=True`` added instead, an element named twice receiving both."""
+        check_flag("index_put", "accumulate", accumulate)
+        values = _lift(values, self)
+        if values.dtype != self.dtype:
+            raise TypeError(f"index_put: values must have this Value's dtype {self.dtype}, as in PyTorch; got "
+                            f"{values.dtype} (convert them with .to())")
+        return apply(ops.IndexPut(_index_data(indices), accumulate), self, values)
 
     # ------------------------------------------------------------ comparisons (no grad)
 
@@ -223,7 +279,11 @@ class Value:
         other = other.data if isinstance(other, Value) else np.asarray(other)
         if other.dtype.kind not in "fiub":  # as PyTorch: ``<`` with a str is Python's TypeError, ``==`` is False
             return NotImplemented
-        return _new_value(compare(self.data, other))
+        try:
+            return _new_value(compare(self.data, other))
+        except TypeError:  # numpy's ``&`` of floats
+            raise TypeError(f"{compare.__name__}: only bool and integer Values take &, | and ^; got {self.dtype} and "
+                            f"{other.dtype}") from None
 
     def __eq__(self, other): return self._compare(other, np.equal)  # type: ignore[override]
     def __ne__(self, other): return self._compare(other, np.not_equal)  # type: ignore[override]
@@ -231,6 +291,19 @@ class Value:
     def __le__(self, other): return self._compare(other, np.less_equal)
     def __gt__(self, other): return self._compare(other, np.greater)
     def __ge__(self, other): return self._compare(other, np.greater_equal)
+
+    # ``&``, ``|``, ``^`` and ``~`` of bool (or integer) Values, as PyTorch's: masks, with no gradient.
+    def __and__(self, other): return self._compare(other, np.bitwise_and)
+    def __rand__(self, other): return self._compare(other, np.bitwise_and)
+    def __or__(self, other): return self._compare(other, np.bitwise_or)
+    def __ror__(self, other): return self._compare(other, np.bitwise_or)
+    def __xor__(self, other): return self._compare(other, np.bitwise_xor)
+    def __rxor__(self, other): return self._compare(other, np.bitwise_xor)
+
+    def __invert__(self) -> Value:
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~: only bool and integer Values can be inverted, this one is {self.dtype}")
+        return _new_value(np.invert(self.data))
 
     __hash__ = object.__hash__  # by identity, so Values can key dicts (optimizer state)
 
@@ -296,6 +369,38 @@ class Value:
         axis = _axis(None if dim is not None else axis, dim)
         check_dim("softmax", "axis", axis, self.ndim)
         return apply(ops.Softmax(axis), self)
+
+    def where(self, condition: Any, other: Any) -> Value:
+        """This Value where ``condition`` holds, ``other`` elsewhere: PyTorch's ``x.where(condition, y)``,
+        ``torch.where(condition, x, y)``. The condition (bool: a comparison, say) has no gradient."""
+        condition = condition.data if isinstance(condition, Value) else np.asarray(condition)
+        if condition.dtype.kind != "b":
+            raise TypeError(f"where: condition must be bool (a comparison such as x > 0), got {condition.dtype}")
+        return apply(ops.Where(condition), self, _lift(other, self))
+
+    def expand(self, *sizes) -> Value:
+        """This Value broadcast to ``sizes``, as PyTorch's ``expand``: an axis of size 1 is repeated, new axes
+        come first, and -1 keeps an axis's size. Here the result is a new array, not a view."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        check_ints("expand", "sizes", sizes)
+        added = len(sizes) - self.ndim
+        if added < 0 or any(n < 0 for n in sizes[:added]):
+            raise ValueError(f"expand: sizes {sizes} must name every axis of a Value of shape {self.shape} "
+                             f"(new axes first, with sizes of at least 0)")
+        shape = tuple(self.shape[i - added] if i >= added and n == -1 else n for i, n in enumerate(sizes))
+        return apply(ops.Expand(shape), self)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Value:
+        """The two axes swapped: ``transpose(axis0, axis1)`` (numpy's and PyTorch's name)."""
+        return self.transpose(axis0, axis1)
+
+    def new_zeros(self, *size) -> Value:
+        """A Value of zeros of ``size``, in this Value's dtype, that requires no grad, as PyTorch's ``new_zeros``."""
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        check_ints("new_zeros", "size", size)
+        return _new_value(np.zeros(size, dtype=self.dtype))
 
     def reshape(self, *shape) -> Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -421,6 +526,22 @@ def _shared(value: Value, base: Value, view: bool) -> View:
     return out
 
 
+def _record_assignment(x: Value, index, v: Value) -> None:
+    """``x[index] = v`` in a graph: x's new history (in_place.py). A new Value takes over x's operation,
+    sharing its numbers and count; x's operation becomes IndexPut(that Value, v)."""
+    op = ops.IndexPut(index, in_place=True)
+    try:
+        written = op.forward(x.data, v.data)  # a copy with v written in: numpy checks the index and the shapes
+    except (IndexError, ValueError) as error:
+        raise type(error)(f"x[index] = v: {error}") from None
+    old = _shared(_new_value(x.data, x._op), x, view=False)  # x as it was
+    old.name = x.name
+    np.copyto(x.data, written)
+    x._version += 1  # and so old's (views.py)
+    op.record((old, v), (old._requires_grad, v._requires_grad))
+    x._op, x._requires_grad, x._grad = op, True, None
+
+
 def _lift(other: Any, like: Value) -> Value:
     """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
     a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
@@ -439,23 +560,41 @@ def _lift(other: Any, like: Value) -> Value:
     return Value(other)
 
 
-def _initial_grad(root: Value, grad: Any, retain_graph: bool | None) -> np.ndarray:
-    """``backward``'s arguments, checked: dL/d(root) as an array of root's shape and dtype (1 if left out)."""
-    if retain_graph is not None:
-        check_flag("backward", "retain_graph", retain_graph)
+def initial_grad(root: Value, gradient: Any, create_graph: bool = False, function: str = "backward",
+                 name: str = "this Value", argument: str = "gradient") -> np.ndarray | Value:
+    """dL/d(root) to start backward from, checked: ``gradient`` in root's shape and dtype (1 if left
+    out), as an array; with ``create_graph`` as a Value (a given Value keeps its graph, so that what
+    is computed from it can be differentiated with respect to it too). ``function``, ``name`` and
+    ``argument`` say in an error what was called with what."""
     if not root._requires_grad:
-        raise RuntimeError("backward: this Value does not require grad and has no operation "
+        raise RuntimeError(f"{function}: {name} does not require grad and has no operation "
                            "that does; set requires_grad=True on an input (and compute outside no_grad)")
-    if grad is None:
+    if gradient is None:
         if root.data.size != 1:
-            raise RuntimeError(f"backward: a gradient can be created implicitly only for a single-element "
-                               f"Value; this one has shape {root.shape}, so pass grad=")
+            raise RuntimeError(f"{function}: a gradient can be created implicitly only for a single-element "
+                               f"Value; {name} has shape {root.shape}, so pass {argument}=")
         # dL/dL = 1 in the root's shape and dtype. speed: not np.ones, which is Python-level.
-        return np.array(1, dtype=root.data.dtype).reshape(root.shape)
-    grad = grad_array("backward", grad.data if isinstance(grad, Value) else grad, root.data.dtype)
-    if grad.shape != root.shape:
-        raise ValueError(f"backward: grad of shape {grad.shape} does not match the Value's shape {root.shape}")
-    return grad
+        seed = np.array(1, dtype=root.data.dtype).reshape(root.shape)
+        return Value(seed) if create_graph else seed
+    if create_graph and isinstance(gradient, Value):
+        check_gradient_dtype(function, argument, gradient.dtype, gradient)
+        if gradient.shape != root.shape:
+            raise ValueError(f"{function}: {argument} of shape {gradient.shape} does not match the shape "
+                             f"{root.shape} of {name}")
+        return gradient if gradient.dtype == root.dtype else gradient.to(root.dtype)
+    seed = grad_array(function, gradient.data if isinstance(gradient, Value) else gradient, root.data.dtype,
+                      argument)
+    if seed.shape != root.shape:
+        raise ValueError(f"{function}: {argument} of shape {seed.shape} does not match the shape {root.shape} "
+                         f"of {name}")
+    return Value(seed) if create_graph else seed
+
+
+def _index_data(index):
+    """An index as numpy reads it: Values in it replaced by their data."""
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Value) else i for i in index)
+    return index.data if isinstance(index, Value) else index
 
 
 def _axis(axis, dim):

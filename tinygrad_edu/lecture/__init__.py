@@ -8,6 +8,7 @@ softmax regression; ``iris.py`` is the Iris slide. ``expected.py`` transcribes
 the numbers the slides print and ``computed.py`` computes them; ``tour.py``
 sets the two side by side, and ``cli.py`` is the command line
 (``python -m tinygrad_edu``), with ``page_examples.py`` and ``progress.py`` as
-its helpers. The examples, the tour and the tests all call these, so every
+its helpers; ``your_turn.py`` checks the notebooks' "your turn" cells. The
+examples, the tour, the notebooks and the tests all call these, so every
 printed number comes from one place.
 """

@@ -1,7 +1,7 @@
 """Every number of ``expected.py``, computed with tinygrad_edu, under the same keys.
 
 Each function below covers one group of slides and calls the same functions
-the examples call (``mlp.py`` for part 1, ``momentum.py`` for parts 2–3), so
+the examples call (``mlp.py`` for part 1, ``descent.py`` for parts 2–3), so
 the tour, the examples and the tests agree by construction. Values come back
 as plain numbers, in the order the slide prints them.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 
 from .. import optim
 from ..nn.summary import summary
@@ -93,43 +94,86 @@ def table_values(key: str, run: descent.Run) -> dict[str, Numbers]:
     return {f"{key}.{epoch:02d}": (x, fx) for epoch, (x, fx) in enumerate(zip(run.xs[1:], run.scores[1:], strict=True))}
 
 
-def gradient_descent_values() -> dict[str, Numbers]:
-    """GD on x² and on the quartic with the slide's derivative: first steps, tables, cost after 5 epochs."""
+def parabola_values() -> dict[str, Numbers]:
+    """GD on x² (the deck's derivative 2x is right): the first step and the table."""
     parabola = descent.run("gd", descent.parabola, descent.parabola_derivative)
-    quartic = descent.run("gd", descent.quartic, descent.slide_derivative)
+    return {"gd_parabola.first_step": (parabola.xs[1],), **table_values("gd_parabola", parabola)}
+
+
+# The quartic's groups take the derivative they step with: the deck's (None: its tables) or the true one.
+Derivative = Callable[[float], float]
+QUARTIC_RULES = {"gd_quartic": ("gd", 0.0), "momentum": ("momentum", 0.8), "nesterov": ("nesterov", 0.9)}
+
+
+def quartic_run(group: str, derivative: Derivative) -> descent.Run:
+    """The deck's run of ``group`` on the quartic (its rule and γ, from x = -2 with η = 0.1)."""
+    rule, gamma = QUARTIC_RULES[group]
+    return descent.run(rule, descent.quartic, derivative, momentum=gamma)
+
+
+def quartic_gd_values(derivative: Derivative | None = None) -> dict[str, Numbers]:
+    """GD on the quartic: the first step f'(-2) and x, the cost after 5 epochs, the table."""
+    derivative = derivative or descent.slide_derivative
+    run = quartic_run("gd_quartic", derivative)
     return {
-        "gd_parabola.first_step": (parabola.xs[1],),
-        **table_values("gd_parabola", parabola),
-        "gd_quartic.first_step": (descent.slide_derivative(descent.START), quartic.xs[1]),
-        "gd_quartic.cost_5": (quartic.scores[5],),
-        **table_values("gd_quartic", quartic),
+        "gd_quartic.first_step": (derivative(descent.START), run.xs[1]),
+        "gd_quartic.cost_5": (run.scores[5],),
+        **table_values("gd_quartic", run),
     }
 
 
-def momentum_values() -> dict[str, Numbers]:
+def gradient_descent_values() -> dict[str, Numbers]:
+    """GD on x² and on the quartic with the deck's derivative: first steps, tables, cost after 5 epochs."""
+    return {**parabola_values(), **quartic_gd_values()}
+
+
+def momentum_values(derivative: Derivative | None = None) -> dict[str, Numbers]:
     """Momentum (γ 0.8): the two worked steps, the cost after 5 epochs, the table.
 
     The velocity is read off the iterates: x_t = x_{t-1} − v_t, so v_t = x_{t-1} − x_t.
     """
-    run = descent.run("momentum", descent.quartic, descent.slide_derivative, momentum=0.8)
+    derivative = derivative or descent.slide_derivative
+    run = quartic_run("momentum", derivative)
     xs = run.xs
     return {
-        "momentum.step_1": (descent.slide_derivative(xs[0]), xs[0] - xs[1], xs[1]),
-        "momentum.step_2": (descent.slide_derivative(xs[1]), xs[1] - xs[2], xs[2]),
+        "momentum.step_1": (derivative(xs[0]), xs[0] - xs[1], xs[1]),
+        "momentum.step_2": (derivative(xs[1]), xs[1] - xs[2], xs[2]),
         "momentum.cost_5": (run.scores[5],),
         **table_values("momentum", run),
     }
 
 
-def nesterov_values() -> dict[str, Numbers]:
-    """Nesterov momentum (γ 0.9) with the slide's derivative: the table."""
-    return table_values("nesterov", descent.run("nesterov", descent.quartic, descent.slide_derivative, momentum=0.9))
+def nesterov_values(derivative: Derivative | None = None) -> dict[str, Numbers]:
+    """Nesterov momentum (γ 0.9): the table."""
+    return table_values("nesterov", quartic_run("nesterov", derivative or descent.slide_derivative))
+
+
+QUARTIC_GROUPS = (quartic_gd_values, momentum_values, nesterov_values)
 
 
 def computed_values() -> dict[str, Numbers]:
-    """Every key of ``expected.EXPECTED`` → the numbers tinygrad_edu computes for it."""
+    """Every key of ``expected.EXPECTED`` → the numbers tinygrad_edu computes for it, the quartic's
+    with the deck's derivative, as the deck computes them."""
     values: dict[str, Numbers] = {}
     for group in (summary_values, forward_backward_values, activation_and_loss_values, sgd_values,
                   gradient_descent_values, momentum_values, nesterov_values):
         values.update(group())
+    return values
+
+
+def true_derivative_values() -> dict[str, Numbers | str]:
+    """Every key the deck computes with its wrong derivative → what the true derivative (autograd) gives.
+
+    The rows of a table after its run has diverged map to the sentence that says where it
+    diverged: Nesterov's γ = 0.9 with η = 0.1 is too large a step for the steeper true gradient.
+    """
+    true = descent.autograd_derivative(descent.quartic)
+    values: dict[str, Numbers | str] = {}
+    for group in QUARTIC_GROUPS:
+        values.update(group(true))
+    for group in QUARTIC_RULES:
+        run = quartic_run(group, true)
+        if run.diverged_at is not None:
+            values.update((f"{group}.{epoch:02d}", descent.divergence_note(run))
+                          for epoch in range(run.diverged_at + 1, descent.EPOCHS))
     return values

@@ -62,6 +62,31 @@ def autograd_derivative(objective: Callable) -> Callable[[float], float]:
     return derivative
 
 
+def stationary_points(derivative: Callable[[float], float], low: float = -3.0, high: float = 3.0,
+                      points: int = 601) -> list[float]:
+    """Where ``derivative`` is zero on [low, high]: each sign change on a grid of ``points``, narrowed by
+    bisection until the bracket is as small as float64 allows. The notebooks and the tour say where a
+    run settles with these, never with a number typed in."""
+    grid = np.linspace(low, high, points)
+    slopes = [derivative(x) for x in grid]
+    found = []
+    for a, b, slope_a, slope_b in zip(grid, grid[1:], slopes, slopes[1:], strict=False):
+        if slope_a == 0:
+            found.append(float(a))
+        elif slope_a * slope_b < 0:
+            while (middle := (a + b) / 2) not in (a, b):
+                a, b = (middle, b) if derivative(middle) * slope_a > 0 else (a, middle)
+            found.append(float(a))
+    return found
+
+
+def minimisers(objective: Callable, low: float = -3.0, high: float = 3.0) -> list[float]:
+    """The local minima of ``objective`` on [low, high]: where autograd's derivative goes from − to +."""
+    derivative = autograd_derivative(objective)
+    step = (high - low) / 600
+    return [x for x in stationary_points(derivative, low, high) if derivative(x - step) < 0 < derivative(x + step)]
+
+
 def table_row(epoch: int, x: float, fx: float) -> str:
     """One row of the slides' tables."""
     return "Epoch: %0.2d -- f(%0.3f) = %.5f" % (epoch, x, fx)  # noqa: UP031 -- the slide's own format string
@@ -69,7 +94,7 @@ def table_row(epoch: int, x: float, fx: float) -> str:
 
 @dataclass
 class Run:
-    """The iterates of one optimisation: ``xs[0]`` is the start, ``xs[t]`` the point after epoch t − 1."""
+    """The iterates of one optimization: ``xs[0]`` is the start, ``xs[t]`` the point after epoch t − 1."""
 
     rule: str
     xs: list[float] = field(default_factory=list)
@@ -95,7 +120,7 @@ def make_optimizer(rule: str, params: list, lr: float, momentum: float) -> optim
 def run(rule: str, objective: Callable, derivative: Callable | None = None, start: float = START,
         lr: float = LEARNING_RATE, momentum: float = 0.0, epochs: int = EPOCHS,
         limit: float = DIVERGENCE_LIMIT) -> Run:
-    """Optimise ``objective`` from ``start``; stop early when f(x) overflows, or when |f(x)| exceeds
+    """Optimize ``objective`` from ``start``; stop early when f(x) overflows, or when |f(x)| exceeds
     both ``limit`` and |f(start)|.
 
     ``derivative`` (a function of a float) sets the gradient by hand, as the

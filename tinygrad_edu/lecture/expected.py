@@ -8,6 +8,9 @@ every weight 0.1, the cross-entropy slide's logits, x₀ = -2.0, η, γ) are inp
 and are not listed.
 
 One entry is one line of the tour; each of its numbers counts as one value.
+The quartic's groups are computed, as the deck computes them, with its wrong
+derivative 4x³ + 3x² − 4x (``DECK_DERIVATIVE_GROUPS``): the tour marks their
+lines and prints beside each what the true derivative gives.
 Two readings need a word (both are in ``docs/slides.md``):
 
 * the backward slide draws W_h after the step as the bias row over the weight
@@ -38,6 +41,11 @@ class SlideValue:
     def group(self) -> str:
         return self.key.partition(".")[0]
 
+    @property
+    def deck_derivative(self) -> bool:
+        """Does the deck compute this line with its wrong quartic derivative?"""
+        return self.group in DECK_DERIVATIVE_GROUPS
+
 
 PART_1 = "Part 1 — Multilayer Perceptron"
 PART_2 = "Part 2 — Gradient Descent with Momentum"
@@ -52,10 +60,13 @@ GROUPS = {
     "loss": (PART_1, "Losses"),
     "sgd": (PART_1, "optim.SGD(model.parameters(), 0.1); loss.backward(); optimizer.step()"),
     "gd_parabola": (PART_2, "Gradient descent on x² from x = -2.0, η = 0.1"),
-    "gd_quartic": (PART_2, "Gradient descent on x⁴ + x³ − 2x² − 2x + 2 with the slide's derivative 4x³ + 3x² − 4x"),
-    "momentum": (PART_2, "GD with momentum γ = 0.8 on the quartic, the slide's derivative"),
-    "nesterov": (PART_3, "Nesterov momentum γ = 0.9 on the quartic, the slide's derivative"),
+    "gd_quartic": (PART_2, "Gradient descent on x⁴ + x³ − 2x² − 2x + 2 with the deck's derivative 4x³ + 3x² − 4x"),
+    "momentum": (PART_2, "GD with momentum γ = 0.8 on the quartic, the deck's derivative"),
+    "nesterov": (PART_3, "Nesterov momentum γ = 0.9 on the quartic, the deck's derivative"),
 }
+# The groups the deck computes with its wrong derivative of the quartic, 4x³ + 3x² − 4x (the true
+# one is 4x³ + 3x² − 4x − 2: docs/slides.md, erratum 1).
+DECK_DERIVATIVE_GROUPS = frozenset({"gd_quartic", "momentum", "nesterov"})
 
 # The four 20-epoch tables, copied from the slides.
 GD_PARABOLA_TABLE = """\

@@ -2,9 +2,11 @@
 
 ``python -m tinygrad_edu`` runs it. A value is reproduced (✓) when our number,
 printed with as many decimals as the slide prints, is the same string as the
-slide's; each printed number counts as one value. Then the tour draws the
-slide network's graph and, where matplotlib is installed, the three rules'
-trajectories on the quartic, and prints where it put them.
+slide's; each printed number counts as one value. The deck computes its quartic
+tables with a wrong derivative: those lines are reproduced the same way, and
+marked ``deck f′`` with what the true derivative gives beside them. Then the tour
+draws the slide network's graph and, where matplotlib is installed, the three
+rules' trajectories on the quartic, and prints where it put them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pathlib import Path
 
 from .. import __version__
 from . import descent, mlp
-from .computed import computed_values
+from .computed import computed_values, true_derivative_values
 from .expected import GROUPS, SlideValue
 
 CHECK, CROSS = "✓", "✗"
+DECK = "deck f′"  # after the mark: this line steps with the deck's wrong derivative of the quartic
 OURS_WIDTH = 24  # wide enough for a table row, f(-1.600) = 2.56000, and for W_z
 
 
@@ -42,10 +45,22 @@ def shown(entry: SlideValue, numbers: Sequence[float] | None) -> str:
     return entry.layout.format(*(at_precision(v, p) for v, p in zip(numbers, entry.printed, strict=True)))
 
 
-def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[int, int]:
-    """One line per entry under its part and group; returns (values reproduced, values in all)."""
+def beside(entry: SlideValue, true: Sequence[float] | str | None, before: str) -> str:
+    """What the true derivative gives for a line the deck computes with its wrong one, at the slide's
+    precision; a run that diverged says where, once (``before`` is the previous line's)."""
+    if isinstance(true, str):
+        return f"  true f′: {'(diverged)' if true == before else true}"
+    return f"  true f′: {shown(entry, true)}"
+
+
+def print_comparison(expected: Sequence[SlideValue], computed: dict, true: dict) -> tuple[int, int]:
+    """One line per entry under its part and group; returns (values reproduced, values in all).
+
+    ``true`` maps the keys of the lines the deck computes with its wrong derivative to what the
+    true derivative gives (numbers, or the sentence saying where that run diverged)."""
     label_width = max(len(entry.label) for entry in expected)
     reproduced = total = 0
+    before = ""
     part = group = None
     for entry in expected:
         if GROUPS[entry.group][0] != part:
@@ -58,6 +73,9 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict) -> tuple[in
         matches = compare(entry, numbers)
         reproduced, total = reproduced + sum(matches), total + len(matches)
         mark = CHECK if all(matches) else CROSS
+        if entry.deck_derivative:
+            mark += f" {DECK}" + beside(entry, true.get(entry.key), before)
+            before = true.get(entry.key)
         ours, slide = shown(entry, numbers), entry.layout.format(*entry.printed)
         print(f"    {entry.label:<{label_width}}  {ours:<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
     return reproduced, total
@@ -111,10 +129,15 @@ def tour(out_dir: Path, expected: Sequence[SlideValue]) -> int:
     print(f"tinygrad_edu {__version__}: the lecture's numbers, computed here, beside the slide's.")
     print(f"{CHECK} means the same digits at the slide's precision. Inputs the slides set "
           "(x = [1, 2], the weights 0.1, x₀ = -2.0, η, γ) are not counted.")
-    reproduced, total = print_comparison(expected, computed_values())
+    print(f"{CHECK} {DECK} means reproduced only by stepping, as the deck does, with its wrong derivative "
+          "of the quartic,\n4x³ + 3x² − 4x; beside it, `true f′:` is what the true derivative "
+          "4x³ + 3x² − 4x − 2 (autograd) gives.")
+    reproduced, total = print_comparison(expected, computed_values(), true_derivative_values())
+    deck = sum(len(entry.printed) for entry in expected if entry.deck_derivative)
     print(f"\n{reproduced}/{total} slide values reproduced")
-    print("The deck's own mistakes (its quartic derivative drops a −2, among others) are explained in "
-          "docs/slides.md; `tinygrad-edu check-derivative` catches the derivative.")
+    print(f"{deck} of them ({DECK}) only with the deck's wrong derivative of the quartic, which drops the −2 "
+          "of −2x;\nthe deck's mistakes are explained in docs/slides.md, and `tinygrad-edu check-derivative` "
+          "catches this one.")
     out_dir.mkdir(parents=True, exist_ok=True)
     print("\nPictures")
     print(f"  the slide network's graph after backward: {write_graph(out_dir)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
         super().__init__()
+        in_features, out_features = _size("in_features", in_features), _size("out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         dtype = np.float32 if dtype is None else dtype
         bound = init.linear_bound(in_features)
@@ -46,3 +48,14 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _size(name: str, size: Any) -> int:
+    """A layer width: an int ≥ 0 (PyTorch allows 0, an empty layer), as a Python int."""
+    try:
+        size = operator.index(size)  # ints, numpy ints and (as in PyTorch) bools; not 2.0 or '2'
+    except TypeError:
+        raise TypeError(f"Linear: {name} must be an int (a number of features), got {size!r:.80}") from None
+    if size < 0:
+        raise ValueError(f"Linear: {name} must be ≥ 0 (a number of features), got {size}")
+    return size

@@ -3,7 +3,7 @@
 Each check turns what a user passed into what a loss computes with, or raises
 a ValueError or TypeError that names the loss and the argument, so a failed
 check changes nothing. ``apply_reduction`` applies the ``reduction`` argument
-to a Value of per-element losses (``ops._reduce`` is the same rule inside the
+to a Value of per-element losses (``ops._reduce`` is the same reduction inside the
 loss operations, on arrays). ``functional.py`` uses these; they are apart so
 that ``nn.functional`` holds the names ``torch.nn.functional`` has.
 """
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..arguments import is_int
 from ..value import Value
 
 
@@ -43,7 +44,7 @@ def as_target(loss: str, target: Any, dtype: Any = None) -> Value:
 
 
 def check_ignore_index(loss: str, ignore_index: Any) -> None:
-    if not isinstance(ignore_index, (int, np.integer)) or isinstance(ignore_index, (bool, np.bool_)):
+    if not is_int(ignore_index):
         raise TypeError(f"{loss}: ignore_index must be an int (a class index never to count, default -100), "
                         f"got {ignore_index!r}")
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arguments import is_int
 from ..autograd import no_grad
 from ..value import Value
 from .container import Sequential
@@ -42,7 +43,7 @@ class SummaryRow:
     layer: str
     output_shape: list
     params: int
-    trainable: bool  # torchsummary's rule: the module's weight requires grad
+    trainable: bool  # as torchsummary decides it: the module's weight requires grad
 
 
 @dataclass(frozen=True, repr=False)
@@ -93,10 +94,10 @@ def summary(model: Module, input_size: tuple, batch_size: int = -1) -> SummaryRe
     if not isinstance(model, Module):
         raise TypeError(f"summary: model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(input_size, (tuple, list)) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in input_size):
+            is_int(n) and n >= 0 for n in input_size):
         raise TypeError(f"summary: input_size must be one shape, a tuple of ints ≥ 0 such as (1, 2), "
                         f"got {input_size!r}")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+    if not is_int(batch_size):
         raise TypeError(f"summary: batch_size must be an int (torchsummary prints -1), got {batch_size!r}")
     rows = _run_with_hooks(model, tuple(input_size), batch_size)
     result = _totals(rows, input_size, batch_size)

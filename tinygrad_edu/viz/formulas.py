@@ -167,6 +167,13 @@ def _cast(op, argument, out, inputs):
     return _constant("1", ())  # the gradient is only cast back to the input's dtype
 
 
+def _where(op, argument, out, inputs):
+    chosen = op.condition if argument == 0 else ~np.asarray(op.condition)
+    shape = np.broadcast_shapes(np.shape(op.condition), op.x_shape, op.y_shape)
+    where = ("holds", "does not hold")[argument]
+    return Formula(f"1 where the condition {where}, else 0", "", _spread(chosen, shape))
+
+
 def _sum(op, argument, out, inputs):
     return _constant("1", op.x_shape)
 
@@ -176,9 +183,8 @@ def _mean(op, argument, out, inputs):
 
 
 def _max(op, argument, out, inputs):
-    shape = np.shape(op.index) if op.axis is None or op.keepdims else np.squeeze(op.index, op.axis).shape
     return Formula(f"1 where {inputs[0]} is the maximum (shared among ties), else 0", "",
-                op.backward(np.ones(() if op.axis is None else shape))[0])
+                op.backward(np.ones(op.kept_shape))[0])
 
 
 def _reshape(op, argument, out, inputs):
@@ -192,14 +198,19 @@ def _transpose(op, argument, out, inputs):
     return Formula(f"dL/d{out} with its axes permuted by {inverse}", "", None)
 
 
+def _expand(op, argument, out, inputs):
+    return _constant("1", op.shape)  # each copy's derivative is 1; the copies' gradients are summed back
+
+
 def _index(op, argument, out, inputs):
     return Formula(f"dL/d{out} put back where {inputs[0]}[…] took it from, 0 elsewhere", "", None)
 
 
 def _index_put(op, argument, out, inputs):
-    if argument == 0:
-        return Formula(f"dL/d{out} where {inputs[0]} is kept, 0 where {inputs[1]} was written over it", "", None)
-    return Formula(f"dL/d{out} where {inputs[1]} was written, summed where it was broadcast", "", None)
+    if argument == 1:
+        return Formula(f"dL/d{out}[…] where {inputs[1]} was put", "", None)
+    replaced = "" if op.accumulate else f", 0 where {inputs[1]} replaced it"
+    return Formula(f"dL/d{out}{replaced}", "", None)
 
 
 def _log_softmax(op, argument, out, inputs):
@@ -219,7 +230,8 @@ def _binary_cross_entropy(op, argument, out, inputs):
         value = share * (x - y) / np.maximum(x * (1 - x), np.float32(1e-12))
     else:
         formula, numbers = f"ln(1 − {inputs[0]}) − ln {inputs[0]}", ""
-        value = share * (op.log_1mx - op.log_x)
+        with np.errstate(divide="ignore"):
+            value = share * (np.log1p(-x) - np.log(x))
     return Formula(*_shared(formula, numbers, op.reduction, total), _spread(value, op.losses_shape))
 
 
@@ -254,11 +266,13 @@ FORMULAS: dict[type, Callable[..., Formula]] = {
     ops.Sigmoid: _sigmoid,
     ops.Tanh: _tanh,
     ops.Cast: _cast,
+    ops.Where: _where,
     ops.Sum: _sum,
     ops.Mean: _mean,
     ops.Max: _max,
     ops.Reshape: _reshape,
     ops.Transpose: _transpose,
+    ops.Expand: _expand,
     ops.Index: _index,
     ops.IndexPut: _index_put,
     ops.LogSoftmax: _log_softmax,

@@ -25,11 +25,27 @@ function visibleNumbers(steps) {
 
 function highlight(step) {
   document.querySelectorAll("g.current, g.source").forEach((g) => g.classList.remove("current", "source"));
-  if (!step) return;
+  if (!step) {
+    if (mode === "backward") keepInView([document.getElementById(walks.root)]); // where backward starts
+    return;
+  }
   const current = document.getElementById(step.node);
   current.classList.add("current");
   // In backward the gradient arrives from the operation's output; in forward the operation makes the node.
-  [step.operation, step.output].filter(Boolean).forEach((id) => document.getElementById(id).classList.add("source"));
+  const sources = [step.operation, step.output].filter(Boolean).map((id) => document.getElementById(id));
+  sources.forEach((g) => g.classList.add("source"));
+  keepInView([current, ...sources]);
+}
+
+// Scroll the graph's pane, when they are not all in view already, to centre the nodes of this step.
+function keepInView(nodes) {
+  const pane = document.getElementById("graph");
+  const view = pane.getBoundingClientRect();
+  const boxes = nodes.map((g) => g.getBoundingClientRect());
+  const left = Math.min(...boxes.map((b) => b.left)), right = Math.max(...boxes.map((b) => b.right));
+  const top = Math.min(...boxes.map((b) => b.top)), bottom = Math.max(...boxes.map((b) => b.bottom));
+  if (left >= view.left && right <= view.right && top >= view.top && bottom <= view.bottom) return;
+  pane.scrollBy((left + right - view.left - view.right) / 2, (top + bottom - view.top - view.bottom) / 2);
 }
 
 function showPanel(steps, step) {
@@ -44,6 +60,11 @@ function showPanel(steps, step) {
     return item;
   }));
   document.getElementById("position").textContent = `${position} / ${steps.length}`;
+}
+
+function fit(on) {
+  document.getElementById("graph").classList.toggle("fit", on);
+  document.getElementById("fit").setAttribute("aria-pressed", on);
 }
 
 function render() {
@@ -75,8 +96,13 @@ document.getElementById("back").addEventListener("click", () => move(-1));
 document.getElementById("reset").addEventListener("click", () => start(mode));
 document.getElementById("mode-backward").addEventListener("click", () => start("backward"));
 document.getElementById("mode-forward").addEventListener("click", () => start("forward"));
+document.getElementById("fit").addEventListener("click", () => {
+  fit(!document.getElementById("graph").classList.contains("fit"));
+  render();
+});
 document.addEventListener("keydown", (event) => {
   if (event.key === "ArrowRight") move(1);
   if (event.key === "ArrowLeft") move(-1);
 });
+fit(false);
 render();

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from xml.dom import minidom
@@ -37,6 +38,7 @@ from .trace import (
     local_formula,
     local_symbol,
     product_formula,
+    shown,
     starts,
     symbol,
     trace_backward,
@@ -177,8 +179,8 @@ def mark_svg(svg: str) -> str:
 
 def render_svg(root: Value, grads: dict[str, np.ndarray]) -> str:
     """The graph with every grad printed (the page hides them until their step), as marked SVG."""
-    # Top to bottom, no dtype, close ranks: the graph scales to fit its pane, so the smaller it is
-    # drawn, the bigger its text. Transposes stay drawn: each is a step of the walk.
+    # Top to bottom, no dtype, close ranks: the page shows the graph at its natural size (or fitted,
+    # "Whole graph"), so the smaller it is drawn, the less it scrolls. Transposes stay drawn: each is a step.
     graph = draw_graph(root, rankdir="TB", precision=PRECISION, grads=grads, show_dtype=False, ranksep=0.2)
     return mark_svg(render.svg(graph.source).decode("utf-8"))
 
@@ -188,9 +190,20 @@ def asset(name: str) -> str:
     return resources.files("tinygrad_edu.viz").joinpath(name).read_text(encoding="utf-8")
 
 
+# Inside <script>, HTML's parser looks for "</script" and, after "<!--", for "<script": a name
+# holding either would end the data early or swallow the rest of the page. With every < > &
+# written as a \u escape no name can; U+2028/2029 end a line in old JavaScript, and a lone
+# surrogate has no UTF-8. Each of these can only stand inside a JSON string, where \u is its spelling.
+SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+# NaN and ±Infinity, which json.dumps writes and JSON.parse refuses, as strings; strings skipped whole.
+JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+
+
 def script_json(data: dict) -> str:
-    """JSON that is safe inside ``<script>``: ``</`` cannot end the tag early."""
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    """``data`` as JSON that JSON.parse reads and no string in it can end or reopen the ``<script>``."""
+    text = json.dumps(data, ensure_ascii=False)
+    text = JSON_TOKENS.sub(lambda token: token[0] if token[0].startswith('"') else f'"{token[0]}"', text)
+    return SCRIPT_UNSAFE.sub(lambda character: f"\\u{ord(character[0]):04x}", text)
 
 
 def page_html(title: str, svg: str, walks: dict) -> str:
@@ -199,19 +212,20 @@ def page_html(title: str, svg: str, walks: dict) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{html.escape(title)}</title>
+<title>{html.escape(shown(title))}</title>
 <style>
 {asset("page.css")}</style>
 </head>
 <body>
 <header>
-  <h1>{html.escape(title)}</h1>
+  <h1>{html.escape(shown(title))}</h1>
   <nav>
     <button id="mode-backward" type="button">Backward</button>
     <button id="mode-forward" type="button">Forward</button>
     <button id="back" type="button">&#9664; Back</button>
     <button id="next" type="button">Next &#9654;</button>
     <button id="reset" type="button">Reset</button>
+    <button id="fit" type="button" title="fit the whole graph into its pane">Whole graph</button>
     <span id="position"></span>
   </nav>
 </header>

@@ -1,4 +1,4 @@
-"""Pictures of optimisation: iterates on an objective's curve or contour lines, and f per epoch.
+"""Pictures of optimization: iterates on an objective's curve or contour lines, and f per epoch.
 
 matplotlib is optional (``pip install matplotlib``), imported only when a
 picture is drawn, so the engine never needs it. Pictures are drawn on a bare

@@ -93,6 +93,8 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     ones = np.ones(output.shape, dtype=output.dtype)
     if isinstance(op, (ops.Transpose, ops.Reshape, ops.Index, ops.IndexPut)):
         return op.backward(ones)[argument], REARRANGED
+    if isinstance(op, ops.Expand):  # each copy's derivative is 1; the copies' gradients are summed back
+        return ones, ELEMENTWISE
     if len(op.parents) == 1:
         # An upstream gradient of 1 leaves exactly the local derivative, element by element.
         return op.backward(ones)[0], ELEMENTWISE
@@ -102,7 +104,8 @@ def local_derivative(op: ops.Function, argument: int, output: Value) -> tuple[np
     # too, such as a loss's reduction) runs again on the inputs broadcast to one shape, so that the
     # local derivative has one element per output element instead of being summed over copies.
     broadcast = copy.copy(op)
-    broadcast.forward(*np.broadcast_arrays(*(parent.data for parent in op.parents)))
+    shape = output.shape if isinstance(op, ops.Where) else np.broadcast_shapes(*(p.shape for p in op.parents))
+    broadcast.forward(*(np.broadcast_to(parent.data, shape) for parent in op.parents))
     return broadcast.backward(ones)[argument], ELEMENTWISE
 
 
@@ -125,10 +128,14 @@ def trace_backward(root: Value, grad: np.ndarray | None = None) -> list[TraceSte
     The steps come from backward's own walk, so gradients reaching a node along
     several edges are summed exactly as backward sums them; no ``.grad`` is changed.
     """
-    if grad is None:
-        grad = np.ones(root.shape, dtype=root.dtype)
+    if not isinstance(root, Value):
+        raise TypeError(f"trace_backward: root must be a tinygrad_edu Value (the output whose backward to "
+                        f"trace, such as the loss), got {type(root).__name__}")
+    grad = np.ones(root.shape, dtype=root.dtype) if grad is None else np.asarray(grad, dtype=root.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"trace_backward: grad must have root's shape {root.shape}, got {grad.shape}")
     ids, sums, edges = node_ids(root), PathSums(), []
-    for output, upstream, products in backward_steps(root, np.asarray(grad, dtype=root.dtype), sums):
+    for output, upstream, products in backward_steps(root, grad, sums):
         if products is None:  # a leaf: nothing to pass on
             continue
         needed = output._op.needs_input_grad
@@ -149,9 +156,20 @@ def trace_step(ids: dict, output: Value, upstream: np.ndarray, argument: int, no
                      np.asarray(so_far))
 
 
+# What a picture, a page or a terminal must not get raw: controls (NUL, newline, …), the line and
+# paragraph separators, lone surrogates (no UTF-8 has them) and U+FFFE/U+FFFF (not allowed in XML,
+# so not in an SVG).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def shown(text: str) -> str:
+    """``text`` with each unprintable character as its Python escape: a NUL as ``\\x00``."""
+    return UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def label(value: Value, value_id: str) -> str:
-    """What the graph calls a Value: its name, or its node id when it has none."""
-    return value.name or value_id
+    """What the graph calls a Value: its name (``shown``), or its node id when it has none."""
+    return shown(str(value.name)) if value.name else value_id
 
 
 def symbol(value: Value, value_id: str) -> str:

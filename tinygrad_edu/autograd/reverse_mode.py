@@ -2,42 +2,78 @@
 
 ``backpropagate`` is the algorithm as the lesson writes it. ``topological_order`` is the
 one walk of the graph that it, the trace, the picture and the page all share, and
-``node_ids`` names its nodes ``v0, v1, …`` for all of them. Below the fence,
-``backward`` (what ``Value.backward`` calls) runs the same walk tuned, with the same
-gradients bit for bit (tests/test_backward_walks.py). Grad mode (``no_grad``) lives in
-``grad_mode.py``.
+``node_ids`` names its nodes ``v0, v1, …`` for all of them. ``on_values`` is what lets the
+same walk build a graph of the gradient itself (``create_graph``: derivatives of
+derivatives). Below the fence, ``backward`` (what a plain ``Value.backward()`` calls) runs
+the first-order walk tuned, with the same gradients bit for bit (tests/test_backward_walks.py).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
 
-# Grad mode has a module of its own; its names are part of autograd's, as in torch.autograd.
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from ..ops import Function, cast
 
 
-def backpropagate(root, grad) -> None:
+def backpropagate(root, grad, create_graph: bool = False, inputs=None) -> dict:
     """Give every node ``root`` depends on its gradient dL/d(node), starting from ``grad`` = dL/d(root).
 
     The nodes come in reverse topological order, so a node's gradient is complete (every
     path from it to ``root`` has sent its share) before its operation's ``backward`` turns
     it into one gradient per input; gradients reaching a node along several paths add up.
+    A leaf adds its gradient to ``.grad``; any other node keeps its own, for display.
+
+    ``autograd.grad`` names ``inputs`` (a set of Values): their gradients are returned, and
+    nothing is stored. With ``create_graph``, ``grad`` is a Value and every operation's
+    ``backward`` computes on Values (``on_values``), so each gradient is a Value with a graph.
     """
     grads = {root: grad}  # dL/d(node), summed over the paths seen so far
+    wanted = {}
     for node in reversed(topological_order(root)):
         if node not in grads:  # given requires_grad after it was used: no operation sends it one
             continue
-        grad, op = grads.pop(node), node._op
-        if op is None:
+        grad, op = cast(grads.pop(node), node.dtype), node._op  # float32 · float64 sends float64 back
+        if inputs is not None:
+            if node in inputs:
+                wanted[node] = grad
+        elif op is None:
             node._accumulate_grad(grad)  # a leaf: .grad adds up over backward() calls
+        else:
+            node._keep_grad(grad)
+        if op is None:
             continue
-        grad = node._keep_grad(grad)  # in the node's dtype, kept for display
         check_versions(node, op)
+        if create_graph:
+            op = on_values(op, node)
         for parent, parent_grad, needed in zip(op.parents, op.backward(grad), op.needs_input_grad, strict=True):
             if parent_grad is not None and needed and parent.requires_grad:  # as recorded, and still
                 grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+    return wanted
+
+
+def on_values(op: Function, output) -> Function:
+    """``op`` made ready to differentiate its own derivative: a copy in which each attribute that
+    ``op.keeps`` names holds the input Value (by position) or the output Value (-1) instead of its
+    array, so that ``backward`` computes with Values and records what it computes.
+
+    Only the class that writes ``backward`` may say what it keeps: a subclass that writes its own
+    ``backward`` (a learner's numpy operation, a student's Part 1 answer) may compute with arrays
+    alone, and would drop the second-order terms without a word. It is refused instead.
+    """
+    writer = next(cls for cls in type(op).__mro__ if "backward" in vars(cls))
+    if "keeps" not in vars(writer):
+        raise RuntimeError(
+            f"create_graph: the operation {type(op).__name__} ({op.name}) cannot be differentiated twice: "
+            f"{writer.__name__}.backward does not declare which of its attributes hold its inputs and output "
+            f"(keeps), so it may compute on numpy arrays only. Write its backward with operators and ops' "
+            f"functions (exp, log, where, …) and declare keeps, as every operation in tinygrad_edu.ops does")
+    values = copy.copy(op)
+    for attribute, position in op.keeps.items():
+        setattr(values, attribute, output if position < 0 else op.parents[position])
+    return values
 
 
 def topological_order(root, every_value: bool = False) -> list:
