@@ -1,14 +1,17 @@
-"""Mechanical mutants of the exercises' solutions, to measure whether the graders reject wrong code.
+"""Mechanical mutants of the exercises' solutions, and cheats, to measure whether the graders reject wrong code.
 
 Each mutant changes one thing inside one task's solution (the lines between
 ``# BEGIN SOLUTION`` and ``# END SOLUTION`` of a template): an arithmetic
 operator flipped (+ ↔ −, * ↔ /, ** → *), a term dropped (``a + b`` → ``a`` or
 ``b``, ``-a`` → ``a``), or two arguments of a call swapped. The mutated part
-file goes into an otherwise solved workspace and only that task is graded.
+file goes into an otherwise solved workspace and only that task is graded,
+each task with a short timeout (a mutant may loop for ever). Then every cheat
+and hostile file of exercise_cheats.py, none of which may pass.
 
-``python tests/exercise_mutants.py`` grades every mutant and prints the
-survivors and the kill rate (docs/exercises.md lists the survivors judged
-equivalent).
+``python tests/exercise_mutants.py`` grades them all and prints the
+survivors, the kill rate and the time (docs/exercises.md lists the survivors
+judged equivalent); it exits 1 when more than 5% of the mutants survive, a
+survivor is not listed, or a cheat passes.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from __future__ import annotations
 import ast
 import copy
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinygrad_edu.course import tasks, workspace
+from exercise_cheats import CHEATS
+
+from tinygrad_edu.course import runner, tasks, workspace
 from tinygrad_edu.course.grading import grade_workspace
+
+TIMEOUT = 10.0  # seconds per task: a solved task takes under one
 
 FLIPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult}
 
@@ -100,13 +108,14 @@ def mutants() -> list[Mutant]:
     return found
 
 
-def grade_mutant(mutant: Mutant, directory: Path) -> str:
-    """The status the mutant's task gets in a solved workspace (``directory``) with the mutant's file."""
+def grade_mutant(mutant, directory: Path, start_with) -> str:
+    """The status the task of a mutant (or a cheat: ``.source()``) gets in a solved workspace (``directory``)
+    with the mutant's file."""
     path = directory / mutant.filename
     solved = path.read_text(encoding="utf-8")
     try:
-        path.write_text(mutant.source, encoding="utf-8")
-        return grade_workspace(directory, [mutant.task])[0].status
+        path.write_text(mutant.source if isinstance(mutant.source, str) else mutant.source(), encoding="utf-8")
+        return grade_workspace(directory, [mutant.task], TIMEOUT, start_with=start_with)[0].status
     finally:
         path.write_text(solved, encoding="utf-8")
 
@@ -118,21 +127,35 @@ def listed_in_docs(mutant: Mutant) -> bool:
 
 
 def main(directory: Path) -> int:
-    """Grade every mutant; exit 1 if more than 5% survive or a survivor is not listed in docs/exercises.md."""
+    """Grade every mutant and cheat; exit 1 if more than 5% of the mutants survive, a survivor is not listed in
+    docs/exercises.md, or a cheat passes."""
     workspace.start(directory, solutions=True)
-    survivors, found = [], mutants()
-    for number, mutant in enumerate(found, start=1):
-        status = grade_mutant(mutant, directory)
-        print(f"{number}/{len(found)} {status:<11} Task {mutant.task} {mutant.description}", flush=True)
-        if status == "passed":
-            survivors.append(mutant)
+    began, start_with = time.monotonic(), runner.launcher()
+    try:
+        survivors, found = [], mutants()
+        for number, mutant in enumerate(found, start=1):
+            status = grade_mutant(mutant, directory, start_with)
+            print(f"{number}/{len(found)} {status:<11} Task {mutant.task} {mutant.description}", flush=True)
+            if status == "passed":
+                survivors.append(mutant)
+        passed_cheats = []
+        for number, cheat in enumerate(CHEATS, start=1):
+            status = grade_mutant(cheat, directory, start_with)
+            print(f"cheat {number}/{len(CHEATS)} {status:<11} Task {cheat.task} {cheat.description}", flush=True)
+            if status == "passed":
+                passed_cheats.append(cheat)
+    finally:
+        start_with.close()
     print(f"\n{len(found) - len(survivors)} of {len(found)} mutants rejected "
-          f"({(len(found) - len(survivors)) / len(found):.1%}); survivors:")
+          f"({(len(found) - len(survivors)) / len(found):.1%}); {len(CHEATS) - len(passed_cheats)} of {len(CHEATS)} "
+          f"cheats and hostile files rejected; {time.monotonic() - began:.0f} s; survivors:")
     for mutant in survivors:
         print(f"  Task {mutant.task} {mutant.description}" + ("" if listed_in_docs(mutant) else "  (NOT LISTED)"))
+    for cheat in passed_cheats:
+        print(f"  CHEAT PASSED: Task {cheat.task} {cheat.description}")
     too_many = len(survivors) > 0.05 * len(found)
     unlisted = any(not listed_in_docs(mutant) for mutant in survivors)
-    return 1 if too_many or unlisted else 0
+    return 1 if too_many or unlisted or passed_cheats else 0
 
 
 if __name__ == "__main__":

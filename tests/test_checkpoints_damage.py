@@ -233,7 +233,7 @@ def test_any_text_keys_round_trip(tmp_path_factory, keys):
 
 
 def test_torch_also_gives_a_nul_key_back_exactly(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip install '.[oracle]'")
     torch.save({"a\x00b": torch.ones(2)}, tmp_path / "model.pt")
     assert list(torch.load(tmp_path / "model.pt")) == ["a\x00b"]
     tg.save({"a\x00b": np.ones(2)}, tmp_path / "model.npz")
@@ -340,7 +340,7 @@ def test_a_symlink_to_a_folder_is_refused_like_the_folder(tmp_path):
 
 
 def test_torch_save_also_writes_through_a_symlink(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip install '.[oracle]'")
     for save, name in [(lambda path: torch.save({"w": torch.ones(2)}, path), "torch"),
                        (lambda path: tg.save({"w": np.ones(2)}, path), "tinygrad_edu")]:
         target, link = tmp_path / f"{name}_target", tmp_path / f"{name}_link"

@@ -122,8 +122,6 @@ def test_no_module_imports_another_that_imports_it_back():
     assert [group for group in cycles(import_graph()) if not within_course(group)] == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 untangles course/'s own imports (grading and checks_*): "
-                                       "remove this mark when it does")
 def test_not_even_course_modules_import_each_other_back():
     assert cycles(import_graph()) == []
 

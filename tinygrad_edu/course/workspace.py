@@ -1,4 +1,4 @@
-"""A student's workspace: writing it, resetting one task, loading the student's files.
+"""A student's workspace: writing it, resetting one task, finding its files.
 
 The templates are text files of package data (so that they are never imported
 or linted as part of tinygrad_edu). Each task's solution sits between
@@ -14,21 +14,19 @@ file there before it puts one stub back.
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import os
 import re
 import shutil
 from importlib import resources
 from pathlib import Path
-from types import ModuleType
 
-from .tasks import BY_ID, PARTS, Task
+from .tasks import BY_ID, FORMER_NAMES, PARTS, Task
 
 HEADER = re.compile(r"^# === Task (\S+) · .* ===$")
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 
 
-__all__ = ["WorkspaceError", "load_student_module", "render", "reset", "start", "template_text"]
+__all__ = ["WorkspaceError", "part_file", "part_files", "render", "reset", "start", "template_text", "write_text"]
 
 
 class WorkspaceError(Exception):
@@ -62,9 +60,24 @@ def render(template: str, solutions: bool) -> str:
     return "".join(lines)
 
 
-def part_files(solutions: bool = False) -> dict[str, str]:
+def written_files(solutions: bool = False) -> dict[str, str]:
     """File name → the text ``start`` writes, one file per part."""
     return {filename: render(template_text(filename), solutions) for filename, _ in PARTS.values()}
+
+
+def part_file(directory: Path, filename: str) -> Path | None:
+    """The workspace's file for part file ``filename``, under its name or a former one
+    (``part4_optimisers.py`` of workspaces written before the rename); None if there is none."""
+    for name in (filename, *FORMER_NAMES.get(filename, ())):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def part_files(directory: Path) -> dict[str, Path]:
+    """Part file name → the workspace's file, for every part file the workspace has."""
+    found = {filename: part_file(directory, filename) for filename, _ in PARTS.values()}
+    return {filename: path for filename, path in found.items() if path is not None}
 
 
 def backup_folder(directory: Path) -> Path:
@@ -80,10 +93,15 @@ def backup_folder(directory: Path) -> Path:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so a failed write leaves no half-written file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    """Write through a temporary file beside ``path`` and a rename, so that a failed write leaves no
+    half-written file (and no temporary one)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def start(directory: Path, force: bool = False, solutions: bool = False) -> tuple[list[Path], Path | None]:
@@ -104,7 +122,7 @@ def start(directory: Path, force: bool = False, solutions: bool = False) -> tupl
             shutil.move(str(entry), str(backup / entry.name))
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for filename, text in part_files(solutions).items():
+    for filename, text in written_files(solutions).items():
         write_text(directory / filename, text)
         written.append(directory / filename)
     return written, backup
@@ -123,9 +141,10 @@ def sections(text: str) -> list[tuple[str | None, str]]:
 
 def reset(directory: Path, task: Task) -> tuple[Path, Path]:
     """Put ``task``'s stub back in its file; return the file and where the student's version went."""
-    path = directory / task.filename
-    if not path.is_file():
-        raise WorkspaceError(f"{path} does not exist; is {directory} a workspace written by `exercises start`?")
+    path = part_file(directory, task.filename)
+    if path is None:
+        raise WorkspaceError(f"{directory / task.filename} does not exist; is {directory} a workspace written by "
+                             "`exercises start`?")
     current = path.read_text(encoding="utf-8")
     stub = dict(sections(render(template_text(task.filename), solutions=False)))[task.id]
     pieces = sections(current)
@@ -137,19 +156,3 @@ def reset(directory: Path, task: Task) -> tuple[Path, Path]:
     # A section's trailing blank lines separate it from the next one; the stub keeps its own.
     write_text(path, "".join(stub if task_id == task.id else text for task_id, text in pieces))
     return path, backup / path.name
-
-
-def load_student_module(path: Path) -> ModuleType:
-    """Import the student's file by path, under a private name, without adding it to sys.path or sys.modules.
-
-    The source is compiled afresh each time, not through a ``__pycache__``
-    (whose timestamps have a resolution of a second, too coarse for a file a
-    student saves twice in a second), so nothing is written into the
-    workspace. Raises whatever the file raises on import (a SyntaxError, say).
-    """
-    spec = importlib.util.spec_from_file_location(f"tinygrad_edu_student_{path.stem}", path)
-    if spec is None:
-        raise WorkspaceError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), module.__dict__)
-    return module
