@@ -227,8 +227,14 @@ def float64_into_float32(lib, w, u):
     return x
 
 
+def into_itself(lib, w, u):
+    y = w * 2
+    y[...] = y  # v is x itself: its gradient goes to x as it was (the fuzz found it sent to none)
+    return y * y
+
+
 RECORDED = [y_zero, into_constant, repeated, broadcast, masked, a_row, earlier_consumer,
-            consumer_between_writes, float64_into_float32]
+            consumer_between_writes, float64_into_float32, into_itself]
 
 
 @pytest.mark.parametrize("build", RECORDED, ids=lambda build: build.__name__)

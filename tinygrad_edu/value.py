@@ -538,7 +538,7 @@ def _record_assignment(x: Value, index, v: Value) -> None:
     old.name = x.name
     np.copyto(x.data, written)
     x._version += 1  # and so old's (views.py)
-    op.record((old, v), (old._requires_grad, v._requires_grad))
+    op.record((old, old if v is x else v), (old._requires_grad, v._requires_grad))  # x[...] = x: x as it was
     x._op, x._requires_grad, x._grad = op, True, None
 
 
