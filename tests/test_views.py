@@ -189,10 +189,22 @@ def test_views_are_weakly_kept_so_a_weights_transpose_per_step_does_not_pile_up(
     for _ in range(3 * views.SWEEP_EVERY):
         (w.T * 1).sum()
     gc.collect()
-    assert len(views._views.get(id(w), [])) <= views.SWEEP_EVERY
+    assert len(views._views.get(id(w), [])) <= max(views.SWEEP_EVERY, views._next_sweep)
     assert views.live_views(w) == []
     kept = w.T
     assert views.live_views(w) == [kept]
+
+
+def test_many_live_views_make_sweeps_rarer_so_that_each_registration_costs_o_1():
+    x = leaf(tg)
+    kept = [x[0] for _ in range(4 * views.SWEEP_EVERY)]  # alive: a sweep walks them all and keeps them
+    while True:
+        before = views._registered
+        _ = x.T  # dropped at the next turn
+        if views._registered < before:  # a sweep ran
+            break
+    # the next sweep waits for as many registrations as the references it walked and kept
+    assert views._next_sweep >= len(kept) and views.live_views(x)[:len(kept)] == kept
 
 
 def test_a_plain_value_carries_no_more_than_before_and_a_view_reads_its_owners_count():

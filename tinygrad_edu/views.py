@@ -27,10 +27,11 @@ import weakref
 
 import numpy as np
 
-SWEEP_EVERY = 1024  # registrations between two sweeps of the owners whose views are all gone
+SWEEP_EVERY = 1024  # the fewest registrations between two sweeps of the references to dead views
 
 _views: dict = {}  # id(owner) -> weak references to its views (an owner outlives its views: they hold it)
-_registered = 0
+_registered = 0  # registrations since the last sweep
+_next_sweep = SWEEP_EVERY  # a sweep walks every reference: after as many new ones as it kept, so each costs O(1)
 
 
 def is_view_of(array: np.ndarray, other: np.ndarray) -> bool:
@@ -47,16 +48,17 @@ def _root(array: np.ndarray):
 
 def register(view, owner) -> None:
     """Remember ``view`` among ``owner``'s views, for ``live_views``."""
-    global _registered
+    global _registered, _next_sweep
     _views.setdefault(id(owner), []).append(weakref.ref(view))
     _registered += 1
-    if _registered % SWEEP_EVERY == 0:
+    if _registered >= _next_sweep:
         for key, refs in list(_views.items()):
             alive = [ref for ref in refs if ref() is not None]
             if alive:
                 _views[key] = alive
             else:
                 del _views[key]
+        _registered, _next_sweep = 0, max(SWEEP_EVERY, sum(map(len, _views.values())))
 
 
 def live_views(value) -> list:
