@@ -35,6 +35,17 @@ Exact ties and exact zeros are kept on purpose where the two engines must
 agree: a full ``max()`` of a node whose values carry no rounding error (ties
 split), and a non-integer power of a relu's output (its zeros).
 
+Views and changes in place take part too: a reshape, transpose, basic index or ``detach()``
+shares its input's numbers in both engines (the test compares which results are views);
+``assign(x, np.s_[index], v)`` is ``x[index] = v`` (recorded where x or v requires grad; so
+earlier operations that used x must still send their gradients to x as it was), and under
+``no_grad`` it and ``x += y`` change any node, leaves and views included, after which a
+backward that needs the old numbers must raise in both. Leaves of every integer width and bool
+meet every operation; where PyTorch refuses a step for its dtypes, tinygrad_edu must raise too
+(the step stays in the graph, marked refused). ``test_random_graphs_backward_from_threads``
+runs one graph's backward from four threads at once into the shared leaves, against four
+backward calls in PyTorch.
+
 Every operation class in ``OPS`` needs a step kind in ``KINDS`` that records it
 (``test_every_registered_op_has_a_step_kind``), and
 ``test_each_kind_records_the_operations_it_covers`` checks the claim.
@@ -43,7 +54,10 @@ Every operation class in ``OPS`` needs a step kind in ``KINDS`` that records it
 
 from __future__ import annotations
 
+import operator
 import os
+import re
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -138,6 +152,7 @@ class Step:
     kind: str
     args: tuple
     options: tuple = ()  # (name, value) pairs
+    refused: bool = False  # PyTorch raises for its inputs' dtypes: tinygrad_edu must raise too
 
     def line(self, number: int, library: str) -> str:
         kind = KINDS[self.kind]
@@ -199,11 +214,25 @@ KINDS = {
     "detach": same("{0}.detach()", exact=True),
     "requires_grad_": same("{0}.requires_grad_()", exact=True),  # after the leaf was used: the same leaf
     "argmax": Kind("{0}.argmax({axis}, keepdims={keepdims})", "{0}.argmax({axis}, keepdim={keepdims})", exact=True),
+    # In place: x itself, changed (x[index] = v recorded where x or v requires grad).
+    "assign": same("assign({0}, np.s_[{index}], {1})", (ops.IndexPut,), exact=True),
+    "assign_no_grad": Kind("tg.no_grad()(assign)({0}, np.s_[{index}], {1})",
+                           "torch.no_grad()(assign)({0}, np.s_[{index}], {1})", exact=True),
+    "iadd_no_grad": Kind("tg.no_grad()(operator.iadd)({0}, {1})", "torch.no_grad()(operator.iadd)({0}, {1})",
+                         exact=True),
 }
 
 
-OURS = {"tg": tg, "nn": tg_nn, "np": np}
-THEIRS = {"torch": torch, "nn": torch.nn, "np": np}
+def assign(x, index, v):
+    """``x[index] = v`` as an expression (a step is one line ``vN = ...``): returns x itself."""
+    x[index] = v
+    return x
+
+
+HELPERS = "import operator\n\n\ndef assign(x, index, v):\n    x[index] = v\n    return x\n"
+OURS = {"tg": tg, "nn": tg_nn, "np": np, "operator": operator, "assign": assign}
+THEIRS = {"torch": torch, "nn": torch.nn, "np": np, "operator": operator, "assign": assign}
+VIEWS = ("reshape", "transpose", "permute", "T", "index")  # a result may share its input's numbers
 
 
 # ---------------------------------------------------------------- a graph: the steps, the output, the seed
@@ -230,8 +259,9 @@ class Graph:
 
     def program(self, library: str) -> str:
         header = ("import numpy as np\nimport tinygrad_edu as tg\nfrom tinygrad_edu import nn" if library == "tg"
-                  else "import numpy as np\nimport torch\nfrom torch import nn")
-        lines = [header, *self.lines(library)]
+                  else "import numpy as np\nimport torch\nfrom torch import nn") + "\n" + HELPERS
+        lines = [header] + [f"try:\n    {line}\nexcept Exception as error:\n    print(repr(error))" if step.refused
+                            else line for step, line in zip(self.steps, self.lines(library), strict=True)]
         if self.output is not None:
             if library == "torch":
                 lines.append("for v in [v for v in list(globals().values()) if isinstance(v, torch.Tensor)]:\n"
@@ -248,6 +278,22 @@ class Graph:
 
     def __repr__(self) -> str:  # hypothesis prints this; the failure's message has the reproducer
         return f"<a graph of {len(self.steps)} steps>"
+
+
+# PyTorch's words where it refuses a step for its inputs' dtypes.
+REFUSED_DTYPES = re.compile(r"not supported|not implemented for|could not infer output dtype|same dtype|dtypes match"
+                            r"|does not support bool|can't be cast|expected scalar type")
+
+
+def attempt(line: str, namespace: dict) -> Exception | None:
+    """Execute one line in ``namespace`` itself: the exception it raised, or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(line, namespace)
+    except Exception as error:
+        return error
+    return None
 
 
 def run(lines: list, namespace: dict, library: str) -> dict:
@@ -286,7 +332,7 @@ class Builder:
         return self.value(ref).detach().numpy()
 
     def refs(self) -> list:
-        return [Ref(i) for i in range(len(self.graph.steps))]
+        return [Ref(i) for i, step in enumerate(self.graph.steps) if not step.refused]
 
     def pick(self, accept) -> Ref | None:
         """An earlier node whose PyTorch value passes ``accept``: the latest (so that steps
@@ -312,7 +358,11 @@ class Builder:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(step.line(number, "torch"), self.namespace)
-        except Exception:
+        except Exception as error:
+            if REFUSED_DTYPES.search(str(error)):  # tinygrad_edu must refuse it too: kept, marked refused
+                self.graph.steps.append(Step(kind, args, tuple(options.items()), refused=True))
+                self.graph.loose.append(False)
+                self.exact.append(False)
             return None
         result = self.namespace[f"v{number}"].detach().numpy()
         if result.dtype.kind == "f":
@@ -344,9 +394,12 @@ class Builder:
         return self.draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=4))
 
     def leaf_dtype(self, kinds: str = "f") -> np.dtype:
-        """The graph's float dtype mostly; now and then the other float, or (if allowed) an integer or bool."""
+        """The graph's float dtype mostly; now and then the other float, or (if allowed) an integer of
+        any width or a bool."""
         choices = [self.dtype] * 4 + [np.dtype(np.float64 if self.dtype == np.float32 else np.float32)]
         choices += [np.dtype(np.int64), np.dtype(np.int32)] if "i" in kinds else []
+        choices += [self.draw(st.sampled_from([np.dtype(np.int16), np.dtype(np.int8), np.dtype(np.uint8)]))] \
+            if "i" in kinds else []
         choices += [np.dtype(np.bool_)] if "b" in kinds else []
         return self.draw(st.sampled_from(choices))
 
@@ -361,7 +414,8 @@ class Builder:
         if dtype.kind == "b":
             return rng.random(shape) < 0.5
         if dtype.kind in "iu":
-            return rng.integers(max(int(np.ceil(low)), -3), min(int(np.floor(high)), 3) + 1, shape).astype(dtype)
+            lowest = 0 if dtype.kind == "u" else -3
+            return rng.integers(max(int(np.ceil(low)), lowest), min(int(np.floor(high)), 3) + 1, shape).astype(dtype)
         uniform = rng.uniform(low, high, shape)
         on_grid = np.clip(np.round(uniform * 2) / 2, low, high)
         style = self.draw(st.sampled_from(["uniform", "grid", "mixed"]))
@@ -740,15 +794,12 @@ def draw_no_grad(b: Builder):
     return None if second is None else b.add("no_grad", first, second)
 
 
-# PyTorch's results share the input's data.
-VIEWS = ("reshape", "transpose", "permute", "T", "index", "expand", "detach")
-
-
 def draw_requires_grad_(b: Builder):
     """Turn on requires_grad of a float leaf that has none, perhaps after an operation used it;
     not after a view of it was taken: a PyTorch view then reports requires_grad=True as its base
-    does (tinygrad_edu has no views), though the base gets no gradient through it."""
-    viewed = {arg.index for step in b.graph.steps if step.kind in VIEWS for arg in step.args if isinstance(arg, Ref)}
+    does (a view here keeps the flag it was made with), though the base gets no gradient through it."""
+    viewed = {arg.index for step in b.graph.steps if step.kind in VIEWS + ("expand", "detach")
+              for arg in step.args if isinstance(arg, Ref)}
     leaves = [ref for ref in b.refs() if b.value(ref).is_leaf and not b.value(ref).requires_grad
               and b.array(ref).dtype.kind == "f" and ref.index not in viewed]
     return b.add("requires_grad_", b.draw(st.sampled_from(leaves))) if leaves else None
@@ -762,6 +813,74 @@ def draw_argmax(b: Builder):
     if not b.exact[ref.index] and top_gap(b.array(ref), axis if ndim else None) <= 1e-3:
         return None
     return b.add("argmax", ref, axis=axis, keepdims=b.draw(st.booleans()))
+
+
+def assigned_value(b: Builder, selected: tuple, dtype):
+    """What ``x[index] = v`` writes: a Python number, an earlier node that broadcasts to the
+    selected places, or a fresh leaf of their shape (which may require grad)."""
+    source = b.draw(st.sampled_from(["number", "node", "leaf"]))
+    if source == "number":
+        return b.number(-3, 3)
+    if source == "node":
+        ref = b.pick(lambda data: broadcast(data.shape, selected) == selected)
+        if ref is not None:
+            return ref
+    if int(np.prod(selected)) > MAX_ELEMENTS:
+        return None
+    return b.leaf(b.data(selected, dtype if b.draw(st.integers(0, 3)) else b.leaf_dtype("fib")))
+
+
+# Where PyTorch's backward saves an input (or the output) that tinygrad_edu's does not need, so that
+# after a change in place PyTorch refuses to go backward and tinygrad_edu computes the gradient of the
+# numbers forward saw: MSE is one operation in PyTorch, a subtraction and a product here; max() and
+# nll_loss find their gradient's places in forward here, from the input and output in PyTorch.
+SAVED_BY_PYTORCH_ONLY = ("mse", "max_all", "nll")
+
+
+def changeable_node(b: Builder) -> Ref | None:
+    """A node a step may change in place: the latest or any, but not one of SAVED_BY_PYTORCH_ONLY's
+    inputs or outputs, where the two engines part on purpose."""
+    used = {arg.index for step in b.graph.steps if step.kind in SAVED_BY_PYTORCH_ONLY
+            for arg in step.args if isinstance(arg, Ref)}
+    used |= {number for number, step in enumerate(b.graph.steps) if step.kind in SAVED_BY_PYTORCH_ONLY}
+    candidates = [ref for ref in b.refs() if ref.index not in used and b.usable(ref)]
+    if not candidates:
+        return None
+    return candidates[-1] if b.draw(st.booleans()) else b.draw(st.sampled_from(candidates))
+
+
+def draw_assign(kind: str):
+    """``x[index] = v`` (in grad mode, or inside no_grad) into any earlier node. In grad mode, where
+    the change is recorded (x or v requires grad), x is no view and has no view: there this engine
+    refuses what PyTorch records (in_place.py)."""
+    def draw(b: Builder):
+        target = changeable_node(b)
+        if target is None:
+            return None
+        index = b.draw(index_source(b.shape_of(target)))
+        try:
+            selected = tuple(b.value(target)[eval(f"np.s_[{index}]")].shape)
+        except Exception:
+            return None
+        value = assigned_value(b, selected, b.array(target).dtype)
+        if value is None:
+            return None
+        x = b.value(target)
+        v_requires_grad = isinstance(value, Ref) and b.value(value).requires_grad
+        if kind == "assign" and (x.requires_grad or v_requires_grad) and (
+                x._base is not None or any(b.value(ref)._base is x for ref in b.refs())):
+            return None
+        if kind == "assign" and v_requires_grad and not x.is_floating_point():
+            return None  # PyTorch's masked fill then makes an integer tensor require grad (a bug not copied)
+        return b.add(kind, target, value, index=Code(index))
+    return draw
+
+
+def draw_iadd_no_grad(b: Builder):
+    """``x += y`` inside no_grad on any earlier node (leaves and views included)."""
+    target = changeable_node(b)
+    other = None if target is None else second_operand(b, target, "fib")
+    return None if other is None else b.add("iadd_no_grad", target, other)
 
 
 DRAW = {
@@ -805,6 +924,9 @@ DRAW = {
     "detach": unary("detach", "fib"),
     "requires_grad_": draw_requires_grad_,
     "argmax": draw_argmax,
+    "assign": draw_assign("assign"),
+    "assign_no_grad": draw_assign("assign_no_grad"),
+    "iadd_no_grad": draw_iadd_no_grad,
 }
 
 
@@ -883,19 +1005,28 @@ def differences(what: str, ours, theirs, loose: bool, reference=None) -> list:
     return [f"{what}: values differ\n    tinygrad_edu {ours.tolist()}\n    PyTorch      {theirs.tolist()}"]
 
 
+def node_names(graph: Graph) -> list:
+    """The names of the nodes the steps make (a refused step makes none)."""
+    return [f"v{i}" for i, step in enumerate(graph.steps) if not step.refused]
+
+
 def float64_reference(graph: Graph) -> dict:
     """PyTorch's values and gradients for ``graph`` with every float32 (and its default dtype)
-    made float64, by the names ``differences`` reports ("v3", "v3.grad after the first backward").
+    made float64, by the names ``differences`` reports ("v3", "v3.grad after the first backward"),
+    each value as its step left it (a later step may change it in place).
     Empty if PyTorch cannot run it so."""
     float64 = [line.replace("torch.float32", "torch.float64") for line in graph.lines("torch")]
-    names = [f"v{i}" for i in range(len(graph.steps))]
+    names = node_names(graph)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
         with warnings.catch_warnings():  # .grad of an intermediate that retains none
             warnings.simplefilter("ignore")
-            namespace = run(float64, THEIRS, "PyTorch")
-            reference = {name: namespace[name].detach().clone() for name in names}
+            namespace, reference = dict(THEIRS), {}
+            for number, (step, line) in enumerate(zip(graph.steps, float64, strict=True)):
+                if not step.refused:
+                    namespace = run([line], namespace, "PyTorch")
+                    reference[f"v{number}"] = namespace[f"v{number}"].detach().clone()
             if graph.output is None:
                 return reference
             for name in names:
@@ -917,25 +1048,63 @@ def float64_reference(graph: Graph) -> dict:
         torch.set_default_dtype(previous)
 
 
+def step_differences(name: str, step: Step, ours: dict, theirs: dict, loose: bool, reference) -> list:
+    """How one step's node differs: its value, dtype, shape, requires_grad, and whether it is a view."""
+    problems = differences(name, ours[name].data, theirs[name], loose, reference)
+    if ours[name].requires_grad != theirs[name].requires_grad:
+        problems.append(f"{name}.requires_grad: tinygrad_edu {ours[name].requires_grad}, "
+                        f"PyTorch {theirs[name].requires_grad}")
+    if step.kind in VIEWS and (ours[name]._base is None) != (theirs[name]._base is None):
+        problems.append(f"{name}: a view of its input's numbers in "
+                        f"{'PyTorch' if ours[name]._base is None else 'tinygrad_edu'} only")
+    return problems
+
+
+def refusal_differences(name: str, our_line: str, their_line: str, ours: dict, theirs: dict) -> list:
+    """A step PyTorch refuses for its dtypes: tinygrad_edu must raise too."""
+    their_error, our_error = attempt(their_line, theirs), attempt(our_line, ours)
+    if their_error is None:
+        return [f"{name}: PyTorch refused this step while the graph was drawn, and now computes it"]
+    if our_error is None:
+        return [f"{name}: PyTorch refuses ({their_error}), tinygrad_edu computes {ours[name].data!r}"]
+    return []
+
+
+def backward_differences(graph: Graph, first: bool, ours: dict, theirs: dict) -> list | None:
+    """Run backward in both: None if both ran; else [] if both raised alike (a saved Value changed
+    in place since), or the difference."""
+    their_error = attempt(graph.backward_line("torch", first), theirs)
+    our_error = attempt(graph.backward_line("tg", first), ours)
+    if their_error is None and our_error is None:
+        return None
+    stale = "modified by an inplace operation"
+    if their_error is not None and our_error is not None and (stale in str(their_error)) == (stale in str(our_error)):
+        return []
+    return [f"backward: tinygrad_edu {'ran' if our_error is None else repr(our_error)}, "
+            f"PyTorch {'ran' if their_error is None else repr(their_error)}"]
+
+
 def compare(graph: Graph) -> tuple:
     """The differences between the two runs of ``graph``, and tinygrad_edu's nodes by name.
 
-    The differences are those of the first node whose value, dtype, shape or requires_grad
-    differs (what follows from it is not news), else every gradient that differs after one
-    backward, else every leaf gradient that differs after a second.
+    The differences are those of the first node whose value, dtype, shape, requires_grad or
+    view-ness differs, or whose refusal does (what follows from it is not news), else every
+    gradient that differs after one backward, else every leaf gradient that differs after a
+    second. A backward that raises in both (a saved Value was changed in place) ends the run.
     """
     ours, theirs = dict(OURS), dict(THEIRS)
-    names = [f"v{i}" for i in range(len(graph.steps))]
+    names = node_names(graph)
     reference = float64_reference(graph) if any(graph.loose) else {}
-    # Line by line, both at once: a step may change an earlier node (requires_grad_).
-    for name, our_line, their_line, loose in zip(names, graph.lines("tg"), graph.lines("torch"), graph.loose,
-                                                 strict=True):
-        theirs = run([their_line], theirs, "PyTorch")
-        ours = run([our_line], ours, "tinygrad_edu")
-        problems = differences(name, ours[name].data, theirs[name], loose, reference.get(name))
-        if ours[name].requires_grad != theirs[name].requires_grad:
-            problems.append(f"{name}.requires_grad: tinygrad_edu {ours[name].requires_grad}, "
-                            f"PyTorch {theirs[name].requires_grad}")
+    # Line by line, both at once: a step may change an earlier node (requires_grad_, assign, +=).
+    for number, (step, our_line, their_line, loose) in enumerate(zip(
+            graph.steps, graph.lines("tg"), graph.lines("torch"), graph.loose, strict=True)):
+        name = f"v{number}"
+        if step.refused:
+            problems = refusal_differences(name, our_line, their_line, ours, theirs)
+        else:
+            theirs = run([their_line], theirs, "PyTorch")
+            ours = run([our_line], ours, "tinygrad_edu")
+            problems = step_differences(name, step, ours, theirs, loose, reference.get(name))
         if problems:
             return problems, ours
     if graph.output is None:
@@ -945,8 +1114,9 @@ def compare(graph: Graph) -> tuple:
     for tensor in intermediates:
         tensor.retain_grad()
     for first in (True, False):
-        run([graph.backward_line("torch", first)], theirs, "PyTorch")
-        run([graph.backward_line("tg", first)], ours, "tinygrad_edu")
+        raised = backward_differences(graph, first, ours, theirs)
+        if raised is not None:
+            return raised, ours
         which = "first" if first else "second"
         # After the second call only leaves are compared: a leaf accumulates (its gradient
         # doubles); an intermediate's is recomputed in tinygrad_edu (autograd.backward) but
@@ -980,6 +1150,45 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None,
 @given(graph=graphs())
 def test_random_graphs_match_pytorch(graph):
     check(graph)
+
+
+def execute(graph: Graph, library: str) -> dict:
+    """The nodes of ``graph`` run in one library (a refused step raises, and makes no node)."""
+    namespace = dict(OURS if library == "tg" else THEIRS)
+    for step, line in zip(graph.steps, graph.lines(library), strict=True):
+        if step.refused:
+            attempt(line, namespace)
+        else:
+            namespace = run([line], namespace, library)
+    return namespace
+
+
+THREADS = 4
+
+
+@settings(max_examples=max(10, EXAMPLES // 10), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(graph=graphs())
+def test_random_graphs_backward_from_threads_match_pytorch(graph):
+    """Four threads run backward on one graph at once: every leaf ends with four times its gradient,
+    as after four backward calls in PyTorch (and a refusal, if PyTorch refuses, in every thread)."""
+    if graph.output is None:
+        reject()
+    ours, theirs = execute(graph, "tg"), execute(graph, "torch")
+    their_errors = [attempt(graph.backward_line("torch", True), theirs) for _ in range(THREADS)]
+    our_errors = []
+    threads = [threading.Thread(target=lambda: our_errors.append(attempt(graph.backward_line("tg", True), ours)))
+               for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [error is None for error in our_errors] == [error is None for error in their_errors], (
+        f"backward: tinygrad_edu {our_errors}, PyTorch {their_errors}\n\nReproducer:\n{graph.reproducer()}")
+    problems = [problem for name in node_names(graph) if theirs[name].is_leaf
+                for problem in differences(f"{name}.grad after {THREADS} backwards", ours[name].grad,
+                                           theirs[name].grad, any(graph.loose))]
+    assert not problems, "\n".join(problems) + "\n\nReproducer:\n" + graph.reproducer()
 
 
 # ---------------------------------------------------------------- every operation has a kind of step

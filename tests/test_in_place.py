@@ -181,6 +181,22 @@ def output_of(op):
     return build
 
 
+def functional(value):
+    """nn.functional of the value's engine."""
+    return (torch if torch is not None and isinstance(value, torch.Tensor) else tg).nn.functional
+
+
+def bce_prediction(w, x):
+    """BCE of a constant prediction p against a target that requires grad: the target's gradient reads p."""
+    p = x * 0 + 0.25
+    return functional(w).binary_cross_entropy(p, w.sigmoid()), p
+
+
+def bce_with_logits_logit(w, x):
+    p = x * 1
+    return functional(w).binary_cross_entropy_with_logits(p, w.sigmoid()), p
+
+
 CASES = {
     # name: (build, refused?)
     "mul reads the constant x": (lambda w, x: ((w * x).sum(), "x"), True),
@@ -200,6 +216,13 @@ CASES = {
     "add does not read its output": (output_of(lambda w: w + 1), False),
     "sum and mean read nothing": (through(lambda h: h.sum() + h.mean()), False),
     "reshape and transpose read nothing": (through(lambda h: h.reshape(3, 1).T), False),
+    # What PyTorch's backward saves, read by ours or not (issue 23: the refusals are PyTorch's).
+    "div's b gradient reads a": (lambda w, x: ((x / w).sum(), "x"), True),
+    "div does not read its output": (output_of(lambda w: 1 / w), False),
+    "max(dim) reads neither": (through(lambda h: h.reshape(1, 3).max(1)[0] if torch is not None and isinstance(
+        h, torch.Tensor) else h.reshape(1, 3).max(1)), False),
+    "bce's target gradient reads the prediction": (bce_prediction, True),
+    "bce with logits' target gradient reads the logit": (bce_with_logits_logit, True),
 }
 
 

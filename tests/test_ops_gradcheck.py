@@ -206,9 +206,10 @@ def basic_index(draw, shape: tuple):
 
 
 @st.composite
-def integer_array_index(draw, shape: tuple):
-    """An integer array on the first axis, repeats likely, optionally a slice after it."""
-    rows = np.array(draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=6)))
+def integer_array_index(draw, shape: tuple, unique: bool = False):
+    """An integer array on the first axis, repeats likely (or none), optionally a slice after it."""
+    rows = draw(st.lists(st.integers(0, shape[0] - 1), min_size=1, max_size=6, unique=unique))
+    rows = np.array([row - shape[0] if draw(st.booleans()) else row for row in rows])  # negatives too
     if len(shape) > 1 and draw(st.booleans()):
         return rows, draw(st.slices(shape[1]))
     return rows
@@ -233,7 +234,8 @@ def index_put_case(draw):
     if not accumulate and isinstance(rows, np.ndarray) and len(np.unique(rows % base.shape[0])) < len(rows):
         accumulate = True
     picked_shape = np.empty(base.shape)[index].shape
-    values_shape = draw(st.sampled_from([picked_shape, picked_shape[1:], ()]))
+    values_shape = draw(st.sampled_from([picked_shape, picked_shape[1:], ()]
+                                     + ([] if accumulate else [(1,) + picked_shape])))  # as x[index] = v takes
     values = draw(arrays(values_shape, floats_in(-3, 3)))
     return OpCase(f"IndexPut {base.shape} [{index!r}] = {values_shape} accumulate={accumulate}",
                   applying(lambda: ops.IndexPut(index, accumulate)), (base, values))

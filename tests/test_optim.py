@@ -369,9 +369,12 @@ def test_negative_weight_decay_raises_value_error():
         optim.SGD([param(1.0)], lr=0.1, weight_decay=-0.01)
 
 
-def test_a_value_that_does_not_require_grad_is_refused():
-    with pytest.raises(ValueError, match="GD: a parameter of shape \\(2,\\) does not require grad"):
-        optim.GD([tg.Value([1.0, 2.0])], lr=0.1)
+def test_a_value_that_does_not_require_grad_is_accepted_and_never_updated():
+    frozen, p = tg.Value([1.0, 2.0]), param(1.0)  # a frozen layer's weight, as PyTorch accepts it
+    opt = optim.GD([frozen, p], lr=0.1)
+    (p * 3).backward()
+    opt.step()
+    assert frozen.tolist() == [1.0, 2.0] and frozen.grad is None and p.item() == pytest.approx(0.7)
 
 
 def test_a_non_leaf_value_is_refused():

@@ -163,7 +163,7 @@ def test_the_paths_are_the_optimizers_iterates():
         optimizer.zero_grad()
         surfaces.bowl(x).backward()
         optimizer.step()
-        assert np.array_equal(x.numpy(), point)
+        assert np.array_equal(x.detach().numpy(), point)
 
 
 def test_the_minimisers_are_where_the_gradient_vanishes():

@@ -18,6 +18,9 @@ from .arguments import number_dtype
 PYTHON_DTYPES = {"f": np.dtype(np.float32), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
                  "b": np.dtype(np.bool_)}
 
+# numpy's floating scalar types: a 0-d Value's number is one of these in value._forward.
+FLOAT_SCALARS = frozenset({np.float16, np.float32, np.float64, np.longdouble})
+
 # PyTorch's dtype categories, by numpy's dtype kind: bool < integer < float.
 CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 

@@ -83,3 +83,39 @@ def without_ellipsis(index, ndim: int):
                for i in index if i is not None and i is not Ellipsis)
     at = next(position for position, i in enumerate(index) if i is Ellipsis)
     return index[:at] + (slice(None),) * max(ndim - used, 0) + index[at + 1:]
+
+
+def is_basic(index) -> bool:
+    """Only integers, slices, None and ``...``: basic indexing, whose result is a view of the
+    indexed array in numpy and in PyTorch (a list, an index array or a mask makes a copy)."""
+    entries = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, slice) or is_integer_index(i) for i in entries)
+
+
+def torch_index(index, ndim: int) -> tuple:
+    """``index`` for an array of ``ndim`` dimensions as PyTorch reads it, and its split (``split_integers``).
+
+    A basic index ends with ``...``, so that numpy returns a view even where it picks one
+    element (``x[0]`` of a 1-D x alone would give a numpy scalar, a copy), as PyTorch does.
+    """
+    index = without_ellipsis(index, ndim)
+    if is_basic(index):
+        return (index if isinstance(index, tuple) else (index,)) + (Ellipsis,), None
+    return index, split_integers(index)
+
+
+def select(array: np.ndarray, index, split) -> np.ndarray:
+    """``array[index]`` as PyTorch reads it (``torch_index``)."""
+    if split is None:
+        return array[index]
+    integers, rest = split
+    return array[integers][rest]
+
+
+def put(array: np.ndarray, index, split, values) -> None:
+    """``array[index] = values`` as PyTorch reads it (``torch_index``): into ``array`` itself."""
+    if split is None:
+        array[index] = values
+    else:
+        integers, rest = split
+        array[integers][rest] = values  # array[integers] is a view: the write lands in array

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from .arrays_or_values import ARRAYS, cast, exp, expand, log, new_zeros, permute, sigmoid, where
-from .indexing import normalize_axes, split_integers, without_ellipsis
+from .indexing import normalize_axes, select, torch_index
 from .recording import Recorded
 
 
@@ -47,7 +47,8 @@ class Function(Recorded):
     ``saved`` lists, for each input's gradient, the inputs ``backward`` reads (by
     position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
     is ``((1,), (0,))``. A Value read there that has changed in place since is
-    refused (``autograd.check_versions``).
+    refused (``autograd.check_versions``). They are PyTorch's saved inputs, so both refuse
+    alike, except ``max()`` and ``nll_loss``: ours read no input and go backward, rightly.
 
     ``keeps`` maps each attribute ``backward`` reads that holds an input's data (by
     position) or the output (-1) to that position: Mul's is ``{"a": 0, "b": 1}``; ``{}``
@@ -141,21 +142,22 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b.   dout/da = 1/b,   dout/db = -a/b² = -out/b."""
+    """out = a / b.   dout/da = 1/b,   dout/db = -a/b² (from a and b, as PyTorch: not from out)."""
 
-    __slots__ = ("b", "out", "a_shape")
+    __slots__ = ("a", "b", "out", "a_shape")  # out and a_shape: for the formula page and the course's Div
     name = "div"
-    saved = ((1,), (1, -1))
-    keeps = {"b": 1, "out": -1}
+    saved = ((1,), (0, 1))
+    keeps = {"a": 0, "b": 1}
 
     def forward(self, a, b):
-        self.a_shape, self.b = a.shape, b
+        self.a, self.b, self.a_shape = a, b, a.shape
         self.out = a / b
         return self.out
 
     def backward(self, grad):
         grad_a = grad / self.b
-        return unbroadcast(grad_a, self.a_shape), unbroadcast(-grad_a * self.out, self.b.shape)
+        grad_b = unbroadcast(-grad_a * (self.a / self.b), self.b.shape) if self.needs_input_grad[1] else None
+        return unbroadcast(grad_a, self.a_shape), grad_b
 
 
 class Neg(Function):
@@ -302,7 +304,7 @@ class Relu(Function):
     def forward(self, x):
         # PyTorch's relu(−0.0) is −0.0 (x itself unless x < 0). numpy's maximum returns one of
         # the two on a tie: the second for float32 and float64, the first for float16.
-        self.out = np.maximum(x, 0) if x.dtype == np.float16 else np.maximum(0, x)
+        self.out = np.maximum(x, 0) if x.dtype.char == "e" else np.maximum(0, x)  # "e": float16
         return self.out
 
     def backward(self, grad):
@@ -569,8 +571,8 @@ class Index(Function):
     """out = x[index].   Each selected element's gradient goes back to where it came from;
     an element selected twice (integer-array indexing) receives the sum of both.
 
-    Integers mixed with index arrays are read as PyTorch reads them (``indexing.split_integers``):
-    ``x[0, :, [1, 2]]`` is ``x[0][:, [1, 2]]``.
+    The index is read as PyTorch reads it (``indexing.torch_index``): ``x[0, :, [1, 2]]`` is
+    ``x[0][:, [1, 2]]``; integers and slices alone give a view of x's numbers (views.py).
     """
 
     __slots__ = ("index", "x_shape", "split")
@@ -582,12 +584,8 @@ class Index(Function):
 
     def forward(self, x):
         self.x_shape = np.shape(x)
-        self.index = without_ellipsis(self.index, len(self.x_shape))
-        self.split = split_integers(self.index)
-        if self.split is not None:
-            integers, rest = self.split
-            return np.asarray(x[integers][rest])
-        return np.asarray(x[self.index])
+        self.index, self.split = torch_index(self.index, len(self.x_shape))
+        return np.asarray(select(x, self.index, self.split))
 
     def backward(self, grad):
         # Into zeros of x's shape, added up: an element selected twice receives both gradients.
@@ -601,19 +599,19 @@ class IndexPut(Function):
 
     Index's reverse: Index's gradient is put into zeros this way, and the gradient of this
     operation is picked out again by the index. The index is read as Index reads it.
+    ``x[index] = v`` records it with ``in_place`` True: its output takes x's place (recording.py).
     """
 
-    __slots__ = ("index", "accumulate", "split", "values_shape")
+    __slots__ = ("index", "accumulate", "split", "values_shape", "in_place")
     name = "index_put"
     keeps = {}
 
-    def __init__(self, index, accumulate=False):
-        self.index, self.accumulate = index, accumulate
+    def __init__(self, index, accumulate=False, in_place=False):
+        self.index, self.accumulate, self.in_place = index, accumulate, in_place
 
     def forward(self, base, values):
         self.values_shape = np.shape(values)
-        self.index = without_ellipsis(self.index, np.ndim(base))
-        self.split = split_integers(self.index)
+        self.index, self.split = torch_index(self.index, np.ndim(base))
         out = np.array(base)  # a copy: base is a Value's own data
         target, index = (out, self.index) if self.split is None else (out[self.split[0]], self.split[1])
         if self.accumulate:
@@ -623,8 +621,10 @@ class IndexPut(Function):
         return out
 
     def backward(self, grad):
-        picked = grad[self.index] if self.split is None else grad[self.split[0]][self.split[1]]
+        picked = select(grad, self.index, self.split)
         grad_base = grad if self.accumulate else index_put(grad, self.index, 0, False)
+        extra = (1,) * (len(self.values_shape) - picked.ndim)  # values' leading 1s, dropped by numpy's write
+        picked = picked.reshape(extra + tuple(picked.shape)) if extra else picked
         return grad_base, unbroadcast(picked, self.values_shape)
 
 
@@ -718,7 +718,7 @@ class BinaryCrossEntropy(Function):
 
     __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy"
-    saved = ((0, 1), ())
+    saved = ((0, 1), (0, 1))  # PyTorch's; ours reads ln x and ln(1 − x) for y's gradient, kept by forward
     keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):
@@ -761,7 +761,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     __slots__ = ("x", "y", "reduction", "losses_shape")
     name = "binary_cross_entropy_with_logits"
-    saved = ((0, 1), (0,))
+    saved = ((0, 1), (0, 1))  # PyTorch's; ours needs only x for y's gradient
     keeps = {"x": 0, "y": 1}
 
     def __init__(self, reduction="mean"):

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, in_place, ops, views
 from .arguments import check_axes, check_dim, check_flag, check_gradient_dtype, check_ints, grad_array, number_dtype
-from .dtypes import CATEGORY, as_array, check_dtypes, forward_in_torch_dtype
+from .dtypes import FLOAT_SCALARS, as_array, check_dtypes, forward_in_torch_dtype
 from .grad_mode import _mode as _grad_mode
-from .grad_mode import is_grad_enabled
 from .printing import LINE_WIDTH, format_array, names_dtype
 from .threads import GRAD_LOCK
 
@@ -44,8 +43,7 @@ def apply(op: ops.Function, *inputs: Value) -> Value:
         return _new_value(data)
     op._first_input, op._second_input = inputs if len(inputs) == 2 else (inputs[0], None)
     op.needs_input_grad = needs_input_grad
-    if op.saved:
-        op.versions = inputs[0]._version << 64 | inputs[-1]._version
+    op.versions = inputs[0]._version << 64 | inputs[-1]._version
     return _new_value(data, op)
 
 
@@ -60,6 +58,7 @@ class Value:
     """
 
     __slots__ = ("data", "_grad", "_op", "_requires_grad", "_version", "name")
+    _owner = _base = None  # a Value that shares another's numbers is a View (below, and views.py)
     __array_ufunc__ = None  # ``ndarray * Value`` defers to ``Value.__rmul__`` instead of unwrapping
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -172,15 +171,24 @@ class Value:
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
-        """The data as a numpy array (shared, not copied, as in PyTorch)."""
+        """The data as a numpy array, shared, not copied, as in PyTorch.
+
+        As in PyTorch, a Value that requires grad refuses: a change made through that array
+        would escape its version count (views.py), and its graph could not tell. Its numbers
+        are ``x.detach().numpy()``, shared too, or ``x.data``.
+        """
+        if self._requires_grad:
+            raise RuntimeError("Value.numpy: can't call numpy() on a Value that requires grad; use "
+                               "x.detach().numpy() instead, as in PyTorch")
         return self.data
 
     def tolist(self):
         return self.data.tolist()
 
     def detach(self) -> Value:
-        """The same data as a new leaf outside the graph."""
-        return _new_value(self.data)
+        """The same numbers as a new leaf outside the graph: shared with this Value, and so is their
+        version count (views.py), as in PyTorch."""
+        return _shared(_new_value(self.data), self, view=False)
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -227,52 +235,33 @@ class Value:
     def __rmatmul__(self, other): return apply(ops.MatMul(), _lift(other, self), self)
     def __neg__(self): return apply(ops.Neg(), self)
 
-    # ------------------------------------------------------------ in place
+    # ------------------------------------------------------------ in place (in_place.py has the rules)
 
-    def _in_place(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
-        """``self symbol other`` (``+=``, ``-=``, ``*=``, ``/=``, ``**=``): the result written into
-        ``self.data`` (the same array), as PyTorch's ``add_``.
+    def __iadd__(self, other): return self._change(ops.Add, "+=", other)
+    def __isub__(self, other): return self._change(ops.Sub, "-=", other)
+    def __imul__(self, other): return self._change(ops.Mul, "*=", other)
+    def __itruediv__(self, other): return self._change(ops.Div, "/=", other)
+    def __ipow__(self, other): return self._change(ops.Pow, "**=", other)
 
-        As in PyTorch: outside ``no_grad``, a leaf that requires grad refuses
-        (its old value is what its gradient is for); inside, the change is
-        allowed, and ``self`` stays the same object with its flag and its grad.
-        Unlike PyTorch, a non-leaf in a graph also refuses outside ``no_grad``
-        (and so does ``x += w`` with a ``w`` that requires grad): the graph's
-        nodes are the Values themselves, so ``self`` cannot both stay the input
-        its consumers recorded and become a new operation's output; ``h = h + 1``
-        makes a new Value and records it. Each change bumps ``_version``, so
-        that a recorded operation that read the old data refuses to go
-        backward (autograd.check_versions). The result must fit ``self``'s
-        shape, and its dtype must not need a wider kind than ``self``'s
-        (an int Value cannot take ``+= 0.5``), as in PyTorch.
-        """
+    def _change(self, operation: type[ops.Function], symbol: str, other: Any) -> Value:
+        """``self symbol other`` (``+=``, ``-=``, ...): the result written into ``self.data``, as PyTorch's ``add_``."""
         other = _lift(other, self)
-        if is_grad_enabled():
-            if self._requires_grad and self._op is None:
-                raise RuntimeError(f"{symbol}: a leaf Variable that requires grad is being used in an in-place "
-                                   f"operation. Change it inside tg.no_grad(), or write x = x {symbol[:-1]} y")
-            if self._requires_grad or other._requires_grad:
-                raise RuntimeError(f"{symbol}: an in-place operation on a Value in a graph is not recorded here; "
-                                   f"write h = h {symbol[:-1]} y, which records a new Value")
-        result = apply(operation(), self, other).data  # nothing requires grad here, or grad mode is off: no graph
-        if result.shape != self.shape:
-            raise ValueError(f"{symbol}: the result's shape {result.shape} does not fit this Value's shape "
-                             f"{self.shape}; an in-place operation cannot change the shape")
-        if CATEGORY[result.dtype.kind] > CATEGORY[self.dtype.kind]:
-            raise TypeError(f"{symbol}: the result's dtype {result.dtype} cannot be cast to this Value's dtype "
-                            f"{self.dtype}; write x = x {symbol[:-1]} y for a new Value")
-        np.copyto(self.data, result, casting="unsafe")
-        self._version += 1
+        in_place.check_change(self, other, symbol)
+        in_place.write(self, apply(operation(), self, other).data, symbol)  # no graph: nothing requires grad
         return self
 
-    def __iadd__(self, other): return self._in_place(ops.Add, "+=", other)
-    def __isub__(self, other): return self._in_place(ops.Sub, "-=", other)
-    def __imul__(self, other): return self._in_place(ops.Mul, "*=", other)
-    def __itruediv__(self, other): return self._in_place(ops.Div, "/=", other)
-    def __ipow__(self, other): return self._in_place(ops.Pow, "**=", other)
+    def __setitem__(self, index, value) -> None:
+        """``x[index] = value``, as in PyTorch: written into x's numbers, recorded where x or value is in a graph."""
+        index = _index_data(index)
+        value = value if isinstance(value, Value) else Value(in_place.item_array(self, value))
+        if in_place.check_assignment(self, index, value):
+            _record_assignment(self, index, value)
+        else:
+            in_place.write_item(self, index, value.data)
 
     def __getitem__(self, index) -> Value:
-        return apply(ops.Index(_index_data(index)), self)
+        """``x[index]``: a view of x's numbers for integers and slices (views.py), a copy for lists and masks."""
+        return _view(ops.Index(_index_data(index)), self)
 
     def index_put(self, indices, values: Any, accumulate: bool = False) -> Value:
         """A copy of this Value with ``values`` put where ``self[indices]`` reads, as PyTorch's
@@ -417,19 +406,19 @@ class Value:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         check_ints("reshape", "shape", shape)
-        return apply(ops.Reshape(shape), self)
+        return _view(ops.Reshape(shape), self)
 
     def transpose(self, dim0: int | None = None, dim1: int | None = None) -> Value:
         """``transpose(dim0, dim1)`` swaps two axes, as in PyTorch; ``transpose()`` reverses them all."""
         if dim0 is None and dim1 is None:
-            return apply(ops.Transpose(None), self)
+            return _view(ops.Transpose(None), self)
         check_dim("transpose", "dim0", dim0, self.ndim)
         check_dim("transpose", "dim1", dim1, self.ndim)
         if self.ndim == 0:  # a 0-d Value's one axis, 0 or -1, swapped with itself
-            return apply(ops.Transpose(None), self)
+            return _view(ops.Transpose(None), self)
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return apply(ops.Transpose(tuple(axes)), self)
+        return _view(ops.Transpose(tuple(axes)), self)
 
     def permute(self, *axes) -> Value:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -439,11 +428,11 @@ class Value:
                 -self.ndim <= a < self.ndim for a in axes):
             raise ValueError(f"permute: dims must order the {self.ndim} axes of a Value of shape {self.shape}, "
                              f"each once, got {axes}")
-        return apply(ops.Transpose(tuple(axes)), self)
+        return _view(ops.Transpose(tuple(axes)), self)
 
     @property
     def T(self) -> Value:
-        return apply(ops.Transpose(None), self)
+        return _view(ops.Transpose(None), self)
 
     def to(self, dtype: Any) -> Value:
         """This Value in another dtype (a copy even for the same dtype). Differentiable
@@ -477,6 +466,21 @@ class Value:
         return text + ")"
 
 
+class View(Value):
+    """A Value whose numbers are another Value's (views.py): ``x[0:2]``, ``x.T``, ``x.reshape(...)``,
+    ``x.detach()``. It counts their changes with their owner: its ``_version`` is the owner's."""
+
+    __slots__ = ("_owner", "_base", "__weakref__")
+
+    @property
+    def _version(self) -> int:
+        return self._owner._version
+
+    @_version.setter
+    def _version(self, version: int) -> None:
+        self._owner._version = version
+
+
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Value:
     """A new leaf Value, as ``torch.tensor``: Python floats become float32, ints int64."""
     return Value(data, requires_grad=requires_grad, dtype=dtype)
@@ -498,15 +502,55 @@ def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
     return out
 
 
+def _view(op: ops.Function, base: Value) -> Value:
+    """``apply(op, base)`` for reshape, transpose and indexing: where numpy's result is a view of
+    base's numbers, so is the Value's, sharing base's version count (views.py)."""
+    out = apply(op, base)
+    if base.data.ndim == 0:  # apply hands forward a 0-d array's number, a copy; the view is of the array
+        out.data = op.forward(base.data)
+    if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
+        return out
+    return _shared(out, base, view=True)
+
+
+def _shared(value: Value, base: Value, view: bool) -> View:
+    """``value`` as a View of ``base``'s numbers (views.py): a view if ``view``, else detached."""
+    owner = base if base._owner is None else base._owner
+    out = View.__new__(View)
+    out.data, out._grad, out._op, out._requires_grad, out.name = (value.data, value._grad, value._op,
+                                                                   value._requires_grad, value.name)
+    out._owner, out._base = owner, None
+    if view:
+        out._base = base if base._base is None else base._base
+        views.register(out, owner)
+    return out
+
+
+def _record_assignment(x: Value, index, v: Value) -> None:
+    """``x[index] = v`` in a graph: x's new history (in_place.py). A new Value takes over x's operation,
+    sharing its numbers and count; x's operation becomes IndexPut(that Value, v)."""
+    op = ops.IndexPut(index, in_place=True)
+    try:
+        written = op.forward(x.data, v.data)  # a copy with v written in: numpy checks the index and the shapes
+    except (IndexError, ValueError) as error:
+        raise type(error)(f"x[index] = v: {error}") from None
+    old = _shared(_new_value(x.data, x._op), x, view=False)  # x as it was
+    old.name = x.name
+    np.copyto(x.data, written)
+    x._version += 1  # and so old's (views.py)
+    op.record((old, old if v is x else v), (old._requires_grad, v._requires_grad))  # x[...] = x: x as it was
+    x._op, x._requires_grad, x._grad = op, True, None
+
+
 def _lift(other: Any, like: Value) -> Value:
     """Make an operand a Value. A Python number takes ``like``'s dtype unless it is of
     a wider kind, as in PyTorch: ``x * 2`` keeps a float32 ``x`` float32 and an int32
     ``x`` int32, while ``int32 * 0.5`` and ``bool * 2`` take the default float32 and int64."""
     if isinstance(other, Value):
         return other
-    if isinstance(other, bool):  # the narrowest kind: x + True keeps x's dtype, and x - True is refused
-        return _new_value(np.asarray(other))
-    if isinstance(other, (int, float)):  # numpy's float64 is a float
+    if isinstance(other, (int, float)):  # numpy's float64 is a float, and a bool an int
+        if type(other) is bool:  # the narrowest kind: x + True keeps x's dtype, and x - True is refused
+            return _new_value(np.asarray(other))
         kind = like.data.dtype.kind
         if kind == "f" or (kind in "iu" and not isinstance(other, float)):
             try:
@@ -570,7 +614,8 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
 
     speed: a 0-d array goes to ``forward`` as its numpy scalar (the same number, computed faster),
     and the dtypes are checked, and PyTorch's looked up, only where the inputs and the result are
-    not all floats of one dtype (else PyTorch's is numpy's); see benchmarks/README.md.
+    not all floats of one dtype (else PyTorch's is numpy's), which a numpy scalar's type tells
+    faster than its ``.dtype``; see benchmarks/README.md.
     """
     arrays = [value.data if value.data.ndim else value.data[()] for value in inputs]
     try:
@@ -581,8 +626,14 @@ def _forward(op: ops.Function, inputs: tuple) -> np.ndarray:
     except (TypeError, OverflowError):  # numpy refuses some of what PyTorch refuses (−bool): say it PyTorch's way
         check_dtypes(op, arrays)
         raise
-    dtype = arrays[0].dtype
-    if data.dtype is not dtype or arrays[-1].dtype is not dtype or dtype.kind != "f":
+    first, last = arrays[0], arrays[-1]
+    if type(first) is np.ndarray:
+        dtype = first.dtype
+        same = dtype.kind == "f" and data.dtype is dtype and (last is first or last.dtype is dtype)
+    else:
+        kind = type(first)
+        same = kind in FLOAT_SCALARS and type(last) is kind and (type(data) is kind or data.dtype is first.dtype)
+    if not same:
         check_dtypes(op, arrays)
         if type(op) is not ops.Cast:
             data = forward_in_torch_dtype(op, arrays, data)

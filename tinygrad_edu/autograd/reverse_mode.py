@@ -172,8 +172,8 @@ def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Calla
 
     What it does that ``backpropagate`` does not write out, for speed: the node's dtype
     tested by identity first; the two input slots and the version stamp read directly
-    (recording.py), so ``check_versions`` runs only when a version has changed; one loop,
-    not a generator, for ``backward`` and the trace.
+    (recording.py), so ``check_versions`` and ``op.parents`` run only when a version has
+    changed; one loop, not a generator, for ``backward`` and the trace.
     """
     pending = {} if pending is None else pending
     pending[root] = grad
@@ -193,8 +193,9 @@ def chain_rule(root, grad: np.ndarray, pending: dict | None = None, visit: Calla
             continue
         first, second = op._first_input, op._second_input
         parents = (first,) if second is None else (first, second)
-        if op.saved and (node._version or op.versions != first._version << 64 | parents[-1]._version):
-            check_versions(node, op)  # something changed: find what, and raise
+        if op.versions != first._version << 64 | parents[-1]._version or (op.saved and node._version):
+            check_versions(node, op)  # something changed in place: raise if backward reads it,
+            parents = op.parents  # and follow an input given new history since back (recording.py)
         input_grads = op.backward(grad)
         if visit is None:
             node._grad = grad if type(grad) is np.ndarray else np.asarray(grad)  # as Value._keep_grad keeps it

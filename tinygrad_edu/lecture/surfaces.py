@@ -153,11 +153,11 @@ def descent_path(rule: str, objective: Callable, start: tuple[float, float], lr:
         loss.backward()
         return loss
 
-    points = [x.numpy().copy()]
+    points = [x.detach().numpy().copy()]  # x requires grad: numpy() alone refuses, as in PyTorch
     with np.errstate(over="ignore", invalid="ignore"):  # a run-away is detected below, not warned about
         for _ in range(steps):
             optimizer.step(closure)
-            points.append(x.numpy().copy())
+            points.append(x.detach().numpy().copy())
             with no_grad():
                 fx = objective(x).item()
             if not (math.isfinite(fx) and abs(fx) <= limit):

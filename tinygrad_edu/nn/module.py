@@ -55,6 +55,8 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: cannot assign {name!r} before Module.__init__() is called")
         parameters, modules = registries
         if isinstance(value, Parameter):
+            if name not in self.__dict__:  # a plain attribute, a parameter or a module is replaced, as in PyTorch
+                self._check_name("parameter", name)
             modules.pop(name, None)
             parameters[name] = value
             value.name = name
@@ -77,13 +79,29 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
-        """Register ``parameter`` (or None, for an absent one such as ``bias=False``) under ``name``."""
+        """Register ``parameter`` (or None, for an absent one such as ``bias=False``) under ``name``.
+
+        As in PyTorch, ``name`` may not be one the module already has for something other than a
+        parameter: ``register_parameter('forward', p)`` would hide the method, and raises KeyError.
+        """
+        if name not in self._parameters:
+            self._check_name("parameter", name)
         if parameter is None:
             self._modules.pop(name, None)
             self._parameters[name] = None
             object.__setattr__(self, name, None)
         else:
             setattr(self, name, parameter)
+
+    def _check_name(self, kind: str, name: Any) -> None:
+        """Refuse, with PyTorch's errors, a ``name`` that is no attribute name or that is taken."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: {kind} name should be a string. Got {type(name).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"{kind} name can't contain \".\", got: {name}" if name else
+                           f"{kind} name can't be empty string \"\"")
+        if hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
 
     def _prefix_parameter_names(self, prefix: str) -> None:
         # A parameter's ``name`` is its state-dict name, so graphs show ``0.weight``.

@@ -7,8 +7,6 @@ are in its docstring, as the code computes them, with a link to PyTorch's page.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..arguments import check_flag, check_fractions, check_nonnegative
@@ -29,7 +27,9 @@ class Adagrad(Optimizer):
 
     Defaults as PyTorch's: lr 1e-2, lr_decay 0, weight_decay 0,
     initial_accumulator_value 0, eps 1e-10. State ``'step'`` and ``'sum'``,
-    made for every parameter when the optimizer is built, as PyTorch does.
+    made for every parameter when the optimizer is built, as PyTorch does. As in PyTorch 2.13,
+    every sum starts at the constructor's ``initial_accumulator_value``: a param group's
+    own is kept in the group, but no sum starts from it.
     """
 
     _OPTIONS = {"lr": check_nonnegative, "lr_decay": check_nonnegative, "weight_decay": check_nonnegative,
@@ -43,21 +43,20 @@ class Adagrad(Optimizer):
                                   "maximize": maximize})
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p] = {"step": 0.0, "sum": self._initial_sum(p, group)}
+                self.state[p] = {"step": 0.0, "sum": self._initial_sum(p)}
 
     def _state_names(self, group):
         return {"step", "sum"}
 
-    @staticmethod
-    def _initial_sum(p: Value, group: dict[str, Any]) -> np.ndarray:
-        return np.full_like(p.data, group["initial_accumulator_value"])
+    def _initial_sum(self, p: Value) -> np.ndarray:
+        return np.full_like(p.data, self.defaults["initial_accumulator_value"])
 
     def _update(self, p, grad, group, state):
         step = state.get("step", 0.0) + 1
         grad = direction(p, grad, group)
         lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         if "sum" not in state:
-            state["sum"] = self._initial_sum(p, group)
+            state["sum"] = self._initial_sum(p)
         total = state["sum"]
         total += grad * grad  # addcmul_(g, g, value=1)
         state["step"] = step

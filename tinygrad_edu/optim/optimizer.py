@@ -2,9 +2,11 @@
 
 The contract is PyTorch's: ``param_groups`` is a list of dicts (so
 ``opt.param_groups[0]['lr'] = 0.01`` changes the rate mid-training), ``state``
-is a dict keyed by parameter, ``zero_grad()`` sets grads to None, and
-``step(closure)`` returns the closure's loss. A parameter whose grad is None
-is skipped: no weight decay, no momentum, no state.
+is a ``defaultdict(dict)`` keyed by parameter (``opt.state[p]`` of a fresh
+parameter is ``{}``), ``zero_grad()`` sets grads to None, and ``step(closure)``
+returns the closure's loss. A parameter whose grad is None is skipped: no weight
+decay, no momentum, no state; so is a frozen one (``requires_grad=False``), which
+is accepted, as in PyTorch, and never gets a gradient.
 
 A step is all or nothing: every parameter's grad and state arrays are checked
 against the parameter's shape first, and only then does each update rule change
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -60,7 +63,7 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         self.defaults = dict(defaults)
-        self.state: dict[Value, dict[str, Any]] = {}
+        self.state: defaultdict[Value, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
@@ -194,7 +197,7 @@ class Optimizer:
                 raise ValueError(f"{where}: state_dict has no {key!r}; pass what optimizer.state_dict() returns")
         groups, by_index = self._loaded_groups(where, state_dict["param_groups"])
         state = self._loaded_state(where, state_dict["state"], by_index)
-        self.param_groups, self.state = groups, state
+        self.param_groups, self.state = groups, defaultdict(dict, state)
 
     def _loaded_groups(self, where: str, saved_groups: Any) -> tuple[list[dict], dict[Any, tuple[Value, dict]]]:
         """New groups (saved options, our parameters) and saved index → (parameter, group)."""
@@ -252,12 +255,10 @@ class Optimizer:
 
 
 def _check_parameter(optimizer: str, p: Any) -> None:
-    """Only leaf Values that require grad can be optimized (as in PyTorch)."""
+    """Only leaf Values can be optimized, as in PyTorch; one that does not require grad (a frozen
+    layer's) is accepted and never updated, since it never gets a gradient."""
     if not isinstance(p, Value):
         raise TypeError(f"{optimizer}: parameters must be Values, got {type(p).__name__}")
-    if not p.requires_grad:
-        raise ValueError(f"{optimizer}: a parameter of shape {p.shape} does not require grad, so it never gets "
-                         "a gradient; create it with requires_grad=True (or leave it out)")
     if not p.is_leaf:
         raise ValueError(f"{optimizer}: cannot optimize a non-leaf Value (made by {p.grad_fn.name}); "
                          "optimize the leaves it was computed from")

@@ -35,9 +35,9 @@ class SGD(Optimizer):
     _STATE_NAMES = frozenset({"momentum_buffer"})
 
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:  # PyTorch's order
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                  "nesterov": nesterov, "weight_decay": weight_decay})
+                                  "weight_decay": weight_decay, "nesterov": nesterov})
 
     def _check(self, group):
         super()._check(group)
