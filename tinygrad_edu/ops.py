@@ -1,21 +1,16 @@
-"""Every differentiable operation, with its derivative: read top to bottom, the table of derivatives.
+"""Every differentiable operation with its derivative: the table of derivatives, read top to bottom.
 
-Each operation is a small class. ``forward(*arrays)`` computes the output from numpy
-arrays and keeps what the derivative needs; ``backward(grad)`` receives
-``grad = dL/d(output)`` and returns ``dL/d(input)`` for every input, by the chain rule
-``dL/dx = dL/dout · dout/dx``. The docstring states ``dout/dx``.
+Each operation is a small class: ``forward(*arrays)`` computes the output from numpy arrays and
+keeps what the derivative needs; ``backward(grad)`` gets ``grad = dL/d(output)`` and returns
+``dL/d(input)`` for every input, by the chain rule dL/dx = dL/dout · dout/dx (each docstring
+states dout/dx). The classes know nothing about ``Value``: ``value.apply`` records them in the
+graph and ``autograd`` calls ``backward``. ``OPS`` at the bottom lists them all, for the tests.
 
-The classes know nothing about ``Value``: ``value.apply`` calls ``forward`` and records
-the operation in the graph, and ``autograd`` calls ``backward`` on the way back. ``OPS``
-at the bottom lists every operation, so that tests check them all.
-
-Each derivative is written once, and runs two ways. A plain ``backward()`` hands it numpy
-arrays. ``backward(create_graph=True)`` hands it Values (``keeps`` says which attributes hold
-an input or the output; ``autograd.on_values`` puts the Values there), so that the same
-formula records a graph of the gradient, which can be differentiated again. That is why the
-formulas use only operators, the methods arrays and Values share (``sum``, ``reshape``,
-``swapaxes``, ``shape``), the few functions of ``arrays_or_values.py`` (``exp``, ``where``, …)
-and ``index_put`` (below ``unbroadcast``).
+Each derivative is written once and runs two ways: on numpy arrays (a plain ``backward()``) or
+on Values (``backward(create_graph=True)``: the gradient then has a graph of its own, to be
+differentiated again). That is why the formulas use only operators, the methods arrays and
+Values share (``sum``, ``reshape``, ``swapaxes``, ``shape``), the functions of
+``arrays_or_values.py`` (``exp``, ``where``, …) and ``index_put`` (below ``unbroadcast``).
 """
 
 from __future__ import annotations
@@ -30,31 +25,23 @@ from .recording import Recorded
 
 
 class Function(Recorded):
-    """One operation of the graph. Subclasses define ``forward``, ``backward`` and, if it reads data, ``saved``.
+    """One operation: ``forward``, ``backward``, and what ``backward`` reads (``saved``, ``keeps``).
 
-    ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d
-    data) and returns the output. It keeps on ``self`` (in ``__slots__``) what
-    ``backward`` needs: inputs, output, shapes. It may run again (``value.apply``
-    redoes it in PyTorch's dtype; ``viz.trace`` runs a copy on broadcast inputs), so
-    it sets what it keeps rather than adding to it, and it never changes a kept array
-    in place: that is a Value's own data.
+    ``forward(*arrays)`` gets the inputs' data (numpy arrays; numpy scalars for 0-d data) and
+    keeps on ``self`` (in ``__slots__``) what ``backward`` needs. It may run again (``value.apply``
+    redoes it in PyTorch's dtype; ``viz.trace`` runs a copy on broadcast inputs), so it sets what
+    it keeps, and never changes a kept array in place: that is a Value's own data.
 
-    ``backward(grad)`` gets dL/d(output), in the output's shape, and returns a tuple
-    with dL/d(input) for each input, in that input's shape; None is allowed where
-    ``needs_input_grad`` (recorded by ``value.apply``) is False. It may be called
-    many times and leaves ``self`` as it was.
+    ``backward(grad)`` gets dL/d(output) and returns a tuple with dL/d(input) for each input, in
+    that input's shape (None where ``needs_input_grad`` is False). It may be called many times.
 
-    ``saved`` lists, for each input's gradient, the inputs ``backward`` reads (by
-    position; -1 is the output): Mul's gradient for a is grad·b, so Mul's ``saved``
-    is ``((1,), (0,))``. A Value read there that has changed in place since is
-    refused (``autograd.check_versions``). They are PyTorch's saved inputs, so both refuse
-    alike, except ``max()`` and ``nll_loss``: ours read no input and go backward, rightly.
-
-    ``keeps`` maps each attribute ``backward`` reads that holds an input's data (by
-    position) or the output (-1) to that position: Mul's is ``{"a": 0, "b": 1}``; ``{}``
-    for an operation that reads none. Declaring it says that ``backward`` also computes
-    on Values (see the module's docstring); the class that writes ``backward`` declares it,
-    and without it (None) the operation has no second derivative.
+    ``saved``: for each input's gradient, the inputs it reads (by position; -1 the output), as
+    PyTorch saves them, so that a Value changed in place since is refused alike
+    (``autograd.check_versions``); Mul's is ``((1,), (0,))``, as a's gradient is grad·b. (``max()``
+    and ``nll_loss`` read no input: they go backward where PyTorch refuses, rightly.)
+    ``keeps``: each attribute ``backward`` reads that holds an input's data (by position) or the
+    output (-1), Mul's ``{"a": 0, "b": 1}``. Declared by the class that writes ``backward``, it
+    says that ``backward`` also computes on Values; without it (None), no second derivative.
     """
 
     __slots__ = ()
@@ -72,9 +59,9 @@ class Function(Recorded):
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``grad`` back to ``shape``, undoing numpy broadcasting.
 
-    If x of shape (3, 1) was broadcast to (2, 3, 4), each element of x was used
-    2 * 4 times, so its gradient is the sum over the copies: sum over the
-    leading axis that broadcasting added, and over the axis where x had size 1.
+    If x of shape (3, 1) was broadcast to (2, 3, 4), each element of x was used 2 * 4 times, so
+    its gradient is the sum over the copies: over the leading axis that broadcasting added, and
+    over the axis where x had size 1.
     """
     if grad.shape == shape:
         return grad
@@ -177,14 +164,13 @@ class Neg(Function):
 class Pow(Function):
     """out = a ** b.   dout/da = b·a^(b-1),   dout/db = a^b·ln(a) = out·ln(a).
 
-    Each derivative is computed only when its input requires grad: the
-    exponent's needs ln(a), defined only for a > 0 (``x ** 2`` never asks for
-    it), and for a constant base such as ``2 ** x`` the base's would be wasted.
-    Two limits are taken as PyTorch takes them, where the formulas give 0·∞:
-    a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
-    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0. The first limit
-    replaces dL/da there (0 even under a NaN upstream); the second replaces dout/db,
-    which then meets the upstream gradient (g·0: NaN under a NaN or infinite g), as in PyTorch.
+    Each derivative is computed only when its input requires grad: the exponent's needs ln(a),
+    defined only for a > 0 (``x ** 2`` never asks for it), and for a constant base such as
+    ``2 ** x`` the base's would be wasted. Two limits are taken as PyTorch takes them, where the
+    formulas give 0·∞: a^0 = 1 for every a, so dout/da = 0 where b = 0 (also at a = 0); and
+    0^b = 0 for every b > 0, so dout/db = 0 where a = 0 and b ≥ 0. The first limit replaces dL/da
+    there (0 even under a NaN upstream); the second replaces dout/db, which then meets the
+    upstream gradient (g·0: NaN under a NaN or infinite g), as in PyTorch.
     """
 
     __slots__ = ("a", "b", "out")
@@ -214,10 +200,9 @@ class Pow(Function):
 class MatMul(Function):
     """out = a @ b.   dL/da = dL/dout @ bᵀ,   dL/db = aᵀ @ dL/dout.
 
-    A 1-D a is treated as a row (1, n) and a 1-D b as a column (n, 1), as
-    numpy's matmul does; batch dimensions broadcast and are summed back.
-    Each product is computed only for inputs that require grad: for a first
-    layer ``x @ W`` the gradient with respect to the data x is never wanted.
+    A 1-D a is treated as a row (1, n) and a 1-D b as a column (n, 1), as numpy's matmul does;
+    batch dimensions broadcast and are summed back. Each product is computed only for inputs that
+    require grad: for a first layer ``x @ W`` the gradient for the data x is never wanted.
     """
 
     __slots__ = ("a", "b")
@@ -291,9 +276,9 @@ class Log(Function):
 class Relu(Function):
     """out = max(x, 0).   dout/dx = 0 where out ≤ 0, else 1.
 
-    At exactly x = 0 the derivative does not exist; like PyTorch we use 0. Where x
-    is NaN, out is NaN and the upstream gradient passes, as in PyTorch (NaN ≤ 0 is
-    false). x ≤ 0 exactly where out ≤ 0, so backward reads the output, as PyTorch's does.
+    At exactly x = 0 the derivative does not exist; like PyTorch we use 0. Where x is NaN, out is
+    NaN and the upstream gradient passes (NaN ≤ 0 is false). x ≤ 0 exactly where out ≤ 0, so
+    backward reads the output, as PyTorch's does.
     """
 
     __slots__ = ("out",)
@@ -467,10 +452,9 @@ class Max(Function):
     """out = maxᵢ xᵢ over ``axis`` (one axis, or all).   dout/dxᵢ = 1/k for each of the k elements
     equal to the maximum, else 0.
 
-    That is what PyTorch does for the maximum of all elements (``x.max()``, and
-    ``amax``): ties share the gradient. Along an axis, ``x.max(dim)`` gives
-    PyTorch's values *and* indices, and its gradient goes to the index alone:
-    the first of the tied elements, which is numpy's ``argmax`` here too.
+    That is what PyTorch does for the maximum of all elements (``x.max()``, and ``amax``): ties
+    share the gradient. Along an axis, ``x.max(dim)`` gives PyTorch's values *and* indices, and
+    its gradient goes to the index alone: the first of the tied elements, numpy's ``argmax`` too.
     When the maximum is NaN, the NaN elements share the gradient, as in PyTorch.
     """
 
@@ -709,11 +693,10 @@ class BinaryCrossEntropy(Function):
 
     dlossᵢ/dxᵢ = (xᵢ − yᵢ) / max(xᵢ(1 − xᵢ), 1e-12),   dlossᵢ/dyᵢ = ln(1 − xᵢ) − ln xᵢ.
 
-    The clamp at −100 is PyTorch's: a prediction of exactly 0 or 1 would make
-    ln 0 = −∞ and the loss infinite. dloss/dx is the derivative away from the
-    clamp, where x(1 − x) cancels: (−y/x + (1 − y)/(1 − x)) = (x − y)/(x(1 − x));
-    PyTorch keeps the denominator at least 1e-12, so at x = 0 or 1 the gradient
-    is large but finite, and it is exactly 0 when x = y there.
+    The clamp at −100 is PyTorch's: a prediction of exactly 0 or 1 would make ln 0 = −∞ and the
+    loss infinite. dloss/dx is the derivative away from the clamp, (−y/x + (1 − y)/(1 − x)) =
+    (x − y)/(x(1 − x)); PyTorch keeps the denominator at least 1e-12, so at x = 0 or 1 the
+    gradient is large but finite, and exactly 0 when x = y there.
     """
 
     __slots__ = ("x", "y", "reduction", "losses_shape")
@@ -752,10 +735,9 @@ class BinaryCrossEntropyWithLogits(Function):
     −(y ln σ(x) + (1 − y) ln(1 − σ(x))) = (1 − y)·x + ln(1 + e⁻ˣ), since ln(1 − σ(x)) = ln σ(x) − x.
     dlossᵢ/dxᵢ = σ(xᵢ) − yᵢ,   dlossᵢ/dyᵢ = −xᵢ.
 
-    ln(1 + e⁻ˣ) is numpy's ``logaddexp(0, −x)``, which never overflows, so
-    logits of ±1000 give the exact loss (1000 or 0). The derivative in closed
-    form stays finite at x = ±∞ (1 − y, or −y) where a composition of
-    operations would meet ∞·0; the loss there is what PyTorch's is (∞, or nan
+    ln(1 + e⁻ˣ) is numpy's ``logaddexp(0, −x)``, which never overflows, so logits of ±1000 give
+    the exact loss (1000 or 0). The derivative in closed form stays finite at x = ±∞ (1 − y, or
+    −y) where a composition of operations would meet ∞·0; the loss there is PyTorch's (∞, or nan
     where its formula has ∞·0 or ∞ − ∞).
     """
 
@@ -785,22 +767,17 @@ class BinaryCrossEntropyWithLogits(Function):
 class NllLoss(Function):
     """out = reduce(−wᵢ · x[i, cᵢ]): the negative log-likelihood of each target class cᵢ.
 
-    x holds log-probabilities with the classes on axis 1, as in PyTorch: (N, C)
-    or (N, C, d₁, …), or just (C,) for one sample. The target holds a class
-    index per sample (and per position d₁, …). wᵢ is the weight of class cᵢ
-    (1 without weights); 'mean' divides by Σᵢ wᵢ over the samples kept.
+    x holds log-probabilities with the classes on axis 1, as in PyTorch: (N, C) or (N, C, d₁, …),
+    or just (C,) for one sample; the target, a class index per sample (and position d₁, …). wᵢ is
+    the weight of class cᵢ (1 without weights); 'mean' divides by Σᵢ wᵢ over the samples kept.
+    A sample whose target is ``ignore_index`` is left out, as in PyTorch: its loss is +0.0
+    whatever its x holds (−∞ or NaN: left out, not multiplied by 0), and it adds nothing to Σᵢ wᵢ.
 
-    A sample whose target is ``ignore_index`` is left out, as in PyTorch: its
-    loss is +0.0 whatever its x holds (−∞ or NaN included: left out, not
-    multiplied by 0, which would give NaN), and it adds nothing to Σᵢ wᵢ.
+    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample (+0.0, also
+    under an infinite or NaN upstream gradient). Cross-entropy is this op after log_softmax.
 
-    dlossᵢ/dx[i, cᵢ] = −wᵢ, and 0 for every other class and every ignored sample
-    (+0.0, also under an infinite or NaN upstream gradient).
-    Cross-entropy is this op applied to log_softmax(logits).
-
-    Class weights may sum to 0 (negative weights are allowed): 'mean' then divides
-    by 0, and gives ∓∞ (or NaN where 0/0), as PyTorch does; so does a 'mean' over
-    no kept sample (0/0 = NaN).
+    Class weights may sum to 0 (negative weights are allowed): 'mean' then divides by 0 and gives
+    ∓∞ (or NaN where 0/0), as PyTorch does; so does a 'mean' over no kept sample (0/0 = NaN).
     """
 
     __slots__ = ("target", "class_weight", "ignore_index", "reduction", "x_shape", "index", "weights",
@@ -859,9 +836,8 @@ class NllLoss(Function):
         return picked if self.kept is None else where(self.kept, picked, 0)
 
 
-# Every differentiable operation. tests/test_ops_gradcheck.py draws inputs for each
-# one and compares its backward with finite differences; an operation added here
-# without a strategy there makes that test fail.
+# Every differentiable operation: tests/test_ops_gradcheck.py draws inputs for each (one added here
+# without a strategy there fails that test) and compares its backward with finite differences.
 OPS = (
     Add, Sub, Mul, Div, Neg, Pow, MatMul,
     Exp, Log, Relu, Sigmoid, Tanh, Cast, Where,
