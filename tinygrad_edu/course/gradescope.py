@@ -41,7 +41,7 @@ def run_autograder(timeout: float, with_points: bool) -> str:
 set -u
 root=${{AUTOGRADER_ROOT:-/autograder}}
 results="$root/results/results.json"
-first=$(find "$root/submission" -name 'part[1-5]_*.py' -print -quit)
+first=$(find "$root/submission" -name 'part[1-9]_*.py' -print -quit)
 workspace=$(dirname "${{first:-$root/submission/none}}")
 "$root/venv/bin/tinygrad-edu" exercises check "$workspace" --timeout {timeout:g} --gradescope "$results"{points} \\
     > "$root/results/check.log" 2>&1
