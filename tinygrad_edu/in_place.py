@@ -18,9 +18,9 @@ recorded earlier holds the very object x, and must still send its gradient to x'
 before the change. ``x[index] = v`` does this (``value._record_assignment``, with the checks
 here): a new Value takes over x's history, and x's operation becomes ``IndexPut`` of that Value
 and v; an operation recorded earlier is led to the new Value by its version stamp (recording.py).
-Every gradient stays right, at the price of two refusals where PyTorch would change more than
-x's history: x may not be a view (PyTorch gives its base new history too), and no view of x may
-be alive (PyTorch gives it new history too). ``x += y`` in a graph is refused (write ``x = x + y``, which records a new
+As with PyTorch's CopySlices, a write into a view is a write into its base, and the base and
+every view of it alive get new history so: each view's numbers are the base's at its places.
+``x += y`` in a graph is refused (write ``x = x + y``, which records a new
 Value): ``x *= w`` would need x's old numbers for w's gradient, and they are overwritten.
 
 The value written is cast to x's dtype, as PyTorch's ``x[index] = v`` does: a Python number
@@ -36,7 +36,6 @@ import numpy as np
 from .dtypes import CATEGORY
 from .grad_mode import is_grad_enabled
 from .indexing import is_basic, put, torch_index
-from .views import live_views
 
 
 def check_may_change(x, symbol: str, instead: str) -> None:
@@ -101,14 +100,6 @@ def check_assignment(x, index, v) -> bool:
                         "v.to(x.dtype)")
     check_may_change(x, "x[index] = v", "x = x * mask + v * (1 - mask), a new Value")
     recorded = is_grad_enabled() and x.dtype.kind == "f" and (x._requires_grad or v._requires_grad)
-    if recorded and x._base is not None:
-        raise RuntimeError("x[index] = v: x is a view of another Value (x[...], .reshape, .T of it) and v or x "
-                           "requires grad: PyTorch would give both new history, which is not recorded here. Write "
-                           "into the Value it views, or into a copy: x = x * 1 first")
-    if recorded and live_views(x):
-        raise RuntimeError("x[index] = v: a view of x (x[...], x.reshape(...), x.T, ...) taken before is still "
-                           "alive, perhaps kept by a graph built from it; PyTorch would give it new history too, "
-                           "which is not recorded here. Take views after the assignment, or assign into a copy")
     return recorded
 
 

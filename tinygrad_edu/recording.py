@@ -33,7 +33,9 @@ graph (in_place.py) gives ``x`` new history: a new Value, ``old``, takes over x'
 ``in_place`` is True. An operation recorded before that holds ``x`` at a version older than the
 IndexPut's: ``parents`` gives it ``old`` instead (``as_recorded``), so that its gradient goes to
 x's history as it was when it was used, as in PyTorch. Later operations hold ``x`` at a newer
-version and reach ``old`` through the IndexPut.
+version and reach ``old`` through the IndexPut. (A view of x alive gets new history the same way:
+an ``IndexPut`` of the view as it was, written over entirely by x's new numbers at its places.)
+The graph as recorded is what every walk follows, ``autograd.topological_order`` included.
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ class Value:
     def detach(self) -> Value:
         """The same numbers as a new leaf outside the graph: shared with this Value, and so is their
         version count (views.py), as in PyTorch."""
-        return _shared(_new_value(self.data), self, view=False)
+        return _shared(_new_value(self.data), self)
 
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
@@ -470,7 +470,7 @@ class View(Value):
     """A Value whose numbers are another Value's (views.py): ``x[0:2]``, ``x.T``, ``x.reshape(...)``,
     ``x.detach()``. It counts their changes with their owner: its ``_version`` is the owner's."""
 
-    __slots__ = ("_owner", "_base", "__weakref__")
+    __slots__ = ("_owner", "_base", "_view_ops", "__weakref__")
 
     @property
     def _version(self) -> int:
@@ -510,36 +510,64 @@ def _view(op: ops.Function, base: Value) -> Value:
         out.data = op.forward(base.data)
     if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
         return out
-    return _shared(out, base, view=True)
+    return _shared(out, base, view_op=op)
 
 
-def _shared(value: Value, base: Value, view: bool) -> View:
-    """``value`` as a View of ``base``'s numbers (views.py): a view if ``view``, else detached."""
+def _shared(value: Value, base: Value, view_op: ops.Function | None = None) -> View:
+    """``value`` as a View of ``base``'s numbers (views.py): a view taken by ``view_op``, or with
+    ``view_op`` None a detached Value."""
     owner = base if base._owner is None else base._owner
     out = View.__new__(View)
     out.data, out._grad, out._op, out._requires_grad, out.name = (value.data, value._grad, value._op,
                                                                    value._requires_grad, value.name)
-    out._owner, out._base = owner, None
-    if view:
+    out._owner, out._base, out._view_ops = owner, None, None
+    if view_op is not None:
         out._base = base if base._base is None else base._base
+        taken = () if base._base is None else base._view_ops  # None: base was taken inside no_grad
+        if taken is not None and _grad_mode.enabled:
+            out._view_ops = taken + (view_op,)
         views.register(out, owner)
     return out
 
 
 def _record_assignment(x: Value, index, v: Value) -> None:
-    """``x[index] = v`` in a graph: x's new history (in_place.py). A new Value takes over x's operation,
-    sharing its numbers and count; x's operation becomes IndexPut(that Value, v)."""
-    op = ops.IndexPut(index, in_place=True)
+    """``x[index] = v`` in a graph (in_place.py): new history for the Value whose numbers x's are
+    (x, or the base that x is a view of) and for every view of it alive (views.py), as in PyTorch.
+    Each gets a Value that takes over its history from before (recording.py); the base's
+    operation becomes IndexPut(that Value, v), and each view's: the base's numbers at its places."""
+    base = x if x._base is None else x._base
+    op = ops.IndexPut(index if x is base else views.positions(x, index), in_place=True)
     try:
-        written = op.forward(x.data, v.data)  # a copy with v written in: numpy checks the index and the shapes
+        written = op.forward(base.data, v.data)  # a copy with v written in: numpy checks the index and the shapes
     except (IndexError, ValueError) as error:
         raise type(error)(f"x[index] = v: {error}") from None
-    old = _shared(_new_value(x.data, x._op), x, view=False)  # x as it was
-    old.name = x.name
-    np.copyto(x.data, written)
-    x._version += 1  # and so old's (views.py)
-    op.record((old, old if v is x else v), (old._requires_grad, v._requires_grad))  # x[...] = x: x as it was
-    x._op, x._requires_grad, x._grad = op, True, None
+    alive = views.live_views(base)
+    if any(view._view_ops is None for view in alive):
+        raise RuntimeError("x[index] = v: a view of x (or of the Value x is a view of) was taken inside no_grad; "
+                           "PyTorch forbids changing it in place with grad mode enabled (ambiguous and "
+                           "error-prone). Take the view and write both inside tg.no_grad(), or both outside")
+    was = {id(value): _as_it_was(value) for value in (base, *alive)}
+    np.copyto(base.data, written)
+    base._version += 1  # and so every view's, and those of the Values as they were (views.py)
+    _take_place(base, op, was[id(base)], was.get(id(v), v))  # v is x, or a view of base: as it was
+    for view in alive:
+        picked = apply(ops.Index(views.positions(view)), base)  # base's new numbers at the view's places
+        op = ops.IndexPut(..., in_place=True)
+        op.forward(view.data, picked.data)  # what backward needs of the shapes
+        _take_place(view, op, was[id(view)], picked)
+
+
+def _as_it_was(value: Value) -> View:
+    """A Value that takes over ``value``'s history, sharing its numbers and their version count."""
+    old = _shared(_new_value(value.data, value._op), value)
+    old._requires_grad, old.name = value._requires_grad, value.name
+    return old
+
+
+def _take_place(value: Value, op: ops.IndexPut, old: Value, v: Value) -> None:
+    """``value``'s new history: ``op`` of ``old`` (value as it was) and ``v``."""
+    op.record((old, v), (old._requires_grad, v._requires_grad))
+    value._op, value._requires_grad, value._grad = op, True, None
 
 
 def _lift(other: Any, like: Value) -> Value:

@@ -15,10 +15,13 @@ owner's, read and written through. A plain Value has ``_owner`` and ``_base`` No
 attributes), so sharing costs the millions of Values of a big graph nothing.
 
 Views and detached Values differ in what PyTorch lets them do (in_place.py): a view of a leaf
-that requires grad may not be changed in place outside ``no_grad``, a detached one may; and a
-view's numbers are its base's, so ``x[...] = v`` that gives ``x`` new history is refused while a
-view of ``x`` is alive. For that, each owner's views are registered here (``register``), by weak
-reference, so that the ``W.T`` of every forward does not live as long as ``W``.
+that requires grad may not be changed in place outside ``no_grad``, a detached one may. And a
+view's numbers are its base's: ``x[...] = v`` in a graph, written into a view or into a Value that
+has views, gives the base and every view of it alive new history (value._record_assignment). For
+that, a view remembers how it was taken, ``_view_ops`` (the view operations from its base, None
+for one taken inside ``no_grad``), so that ``positions`` can say where each of its numbers sits in
+its base's; and each owner's views are registered here (``register``), by weak reference, so that
+the ``W.T`` of every forward does not live as long as ``W``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+
+from . import ops
 
 SWEEP_EVERY = 1024  # the fewest registrations between two sweeps of the references to dead views
 
@@ -67,3 +72,15 @@ def live_views(value) -> list:
     owner = value if value._owner is None else value._owner
     views = [ref() for ref in _views.get(id(owner), ())]
     return [view for view in views if view is not None and view._base is value]
+
+
+def positions(view, index=...) -> tuple:
+    """Where ``view[index]``'s numbers sit in the view's base, as an index into the base:
+    ``view[index]`` reads ``base[positions(view, index)]``. The view's operations, applied to the
+    base's flat positions 0, 1, 2, … instead of its numbers, say where each number came from."""
+    base = view._base
+    flat = np.arange(base.data.size).reshape(base.shape)
+    for op in view._view_ops:
+        flat = op.forward(flat)
+    flat = ops.Index(index).forward(flat)
+    return np.unravel_index(flat, base.shape) if base.ndim else (...,)

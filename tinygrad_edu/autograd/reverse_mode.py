@@ -107,6 +107,8 @@ def topological_order(*roots, every_value: bool = False) -> list:
             # The second input is pushed first, so that the first comes off the stack, and into ``order``,
             # first. speed: the two input slots (recording.py), not ``op.parents``; see benchmarks/README.md.
             second, first = op._second_input, op._first_input
+            if op.versions != first._version << 64 | (first if second is None else second)._version:
+                first, second = (*op.parents, None)[:2]  # an input given new history since (recording.py)
             if second is not None and (second._requires_grad or every_value) and second not in seen:
                 stack.append(second)
             if (first._requires_grad or every_value) and first not in seen:
