@@ -6,6 +6,7 @@ a gradient from the new numbers. Each case runs the same code on a Value and on 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 
 import numpy as np
@@ -184,8 +185,8 @@ def test_numpy_of_a_value_without_grad_shares_its_numbers(engine):
 
 # ---------------------------------------------------------------- bookkeeping
 
-def test_views_are_weakly_kept_so_a_weights_transpose_per_step_does_not_pile_up():
-    w = leaf(tg)
+def test_views_are_weakly_kept_so_a_transpose_per_step_does_not_pile_up():
+    w = leaf(tg, requires_grad=False)
     for _ in range(3 * views.SWEEP_EVERY):
         (w.T * 1).sum()
     gc.collect()
@@ -196,7 +197,7 @@ def test_views_are_weakly_kept_so_a_weights_transpose_per_step_does_not_pile_up(
 
 
 def test_many_live_views_make_sweeps_rarer_so_that_each_registration_costs_o_1():
-    x = leaf(tg)
+    x = leaf(tg, requires_grad=False)
     kept = [x[0] for _ in range(4 * views.SWEEP_EVERY)]  # alive: a sweep walks them all and keeps them
     while True:
         before = views._registered
@@ -224,3 +225,63 @@ def test_a_view_of_a_view_has_the_first_value_as_base_as_in_pytorch():
     d = w.detach()
     dv = d.T
     assert dv._base is d and dv._owner is w  # a view of a detached Value: its base is that Value
+
+
+def test_a_weights_transpose_is_registered_only_once_the_weight_stops_requiring_grad():
+    w = leaf(tg)
+    kept, row = w.T, w[0]  # the transpose unregistered (value._view), the row registered (the plain path)
+    assert views.live_views(w) == [row]
+    w.requires_grad_(False)  # now x[index] = v on w can be recorded: its views are found (views.adopt)
+    assert {id(v) for v in views.live_views(w)} == {id(kept), id(row)} and len(views.live_views(w)) == 2
+    w.requires_grad_(True)
+    w.requires_grad_(False)  # registered twice now, listed once
+    assert len(views.live_views(w)) == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_transpose_taken_while_the_weight_required_grad_gets_new_history_after(engine):
+    lib = ENGINES[engine]
+    w = leaf(lib)
+    t = w.T
+    w.requires_grad_(False)
+    y = lib.tensor(np.array(5.0, dtype=np.float32), requires_grad=True)
+    w[0, 1] = y * 1
+    (t * leaf(lib, requires_grad=False).T).sum().backward()
+    assert float(y.grad) == 2.0 and t.requires_grad
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+@pytest.mark.parametrize("make", ["leaf", "view", "detached", "0-d", "no_grad", "result"])
+def test_the_tuned_transpose_makes_the_view_the_plain_path_makes(make, requires_grad):
+    from tinygrad_edu import ops
+    from tinygrad_edu.value import _shared, apply
+
+    def base():
+        w = leaf(tg, requires_grad=requires_grad)
+        return {"leaf": w, "view": w[0:2], "detached": w.detach(), "0-d": w[0, 0].reshape(()), "no_grad": w,
+                "result": w * 2}[make]
+    tuned_base, plain_base = base(), base()
+    with tg.no_grad() if make == "no_grad" else contextlib.nullcontext():
+        tuned = tuned_base.T
+        op = ops.Transpose(None)
+        plain = apply(op, plain_base)
+        if plain_base.ndim == 0:
+            plain.data = op.forward(plain_base.data)
+        if plain.data.base is not None:
+            plain = _shared(plain, plain_base, view_op=op)
+    assert type(tuned) is type(plain)
+    np.testing.assert_array_equal(tuned.data, plain.data)
+    assert tuned.data.base is not None and (tuned.data.base is None) == (plain.data.base is None)
+    assert (tuned._requires_grad, tuned._version, tuned.name, tuned._grad) == (plain._requires_grad, plain._version,
+                                                                              plain.name, plain._grad)
+    assert (type(tuned._op), getattr(tuned._op, "needs_input_grad", None)) == (
+        type(plain._op), getattr(plain._op, "needs_input_grad", None))
+    if tuned._op is not None:
+        assert tuned._op.versions == plain._op.versions and tuned._op.axes == plain._op.axes
+        assert (tuned._op._first_input, tuned._op._second_input) == (tuned_base, None)
+    if isinstance(plain, tg.value.View):
+        assert (tuned._owner is tuned_base or tuned._owner is tuned_base._owner)
+        assert (tuned._base is tuned_base or tuned._base is tuned_base._base) and plain._base is not None
+        assert (tuned._view_ops is None) == (plain._view_ops is None)
+        if tuned._view_ops is not None:
+            assert [type(op) for op in tuned._view_ops] == [type(op) for op in plain._view_ops]

@@ -86,6 +86,8 @@ class Value:
             raise TypeError(f"Value: only floating-point Values can require grad, this one is {self.data.dtype}")
         if self._op is not None and not flag:
             raise RuntimeError("Value: requires_grad can only be turned off on a leaf; use .detach()")
+        if self._requires_grad and not flag:
+            views.adopt(self)
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, flag: bool = True) -> Value:
@@ -504,22 +506,53 @@ def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
 
 def _view(op: ops.Function, base: Value) -> Value:
     """``apply(op, base)`` for reshape, transpose and indexing: where numpy's result is a view of
-    base's numbers, so is the Value's, sharing base's version count (views.py)."""
-    out = apply(op, base)
-    if base.data.ndim == 0:  # apply hands forward a 0-d array's number, a copy; the view is of the array
-        out.data = op.forward(base.data)
-    if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
-        return out
-    return _shared(out, base, view_op=op)
+    base's numbers, so is the Value's, sharing base's version count (views.py). Plainly::
+
+        out = apply(op, base)
+        if base.data.ndim == 0:  # apply hands forward a 0-d array's number, a copy; the view is of the array
+            out.data = op.forward(base.data)
+        if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
+            return out
+        return _shared(out, base, view_op=op)
+    """
+    # speed: a transpose (every Linear's W.T) made a View at once; see benchmarks/README.md
+    if type(op) is not ops.Transpose or base.data.ndim == 0:
+        out = apply(op, base)
+        if base.data.ndim == 0:
+            out.data = op.forward(base.data)
+        if out.data.base is None or not views.is_view_of(out.data, base.data):
+            return out
+        return _shared(out, base, view_op=op)
+    out = View.__new__(View)
+    out.data, out._grad, out.name = op.forward(base.data), None, None
+    if base._requires_grad and _grad_mode.enabled:
+        op._first_input, op._second_input, op.needs_input_grad = base, None, (True,)
+        op.versions = base._version << 64 | base._version
+        out._op, out._requires_grad = op, True
+    else:
+        out._op, out._requires_grad = None, False
+    owner = base if base._owner is None else base._owner
+    out._owner, out._base = owner, base if base._base is None else base._base
+    taken = () if base._base is None else base._view_ops
+    out._view_ops = taken + (op,) if taken is not None and _grad_mode.enabled else None
+    if out._base._op is not None or not out._base._requires_grad:  # else registered when it stops (views.adopt)
+        views.register(out, owner)
+    return out
 
 
 def _shared(value: Value, base: Value, view_op: ops.Function | None = None) -> View:
     """``value`` as a View of ``base``'s numbers (views.py): a view taken by ``view_op``, or with
     ``view_op`` None a detached Value."""
-    owner = base if base._owner is None else base._owner
     out = View.__new__(View)
     out.data, out._grad, out._op, out._requires_grad, out.name = (value.data, value._grad, value._op,
                                                                    value._requires_grad, value.name)
+    _share(out, base, view_op)
+    return out
+
+
+def _share(out: View, base: Value, view_op: ops.Function | None) -> None:
+    """``out`` shares ``base``'s numbers and version count: as a view taken by ``view_op``, or detached."""
+    owner = base if base._owner is None else base._owner
     out._owner, out._base, out._view_ops = owner, None, None
     if view_op is not None:
         out._base = base if base._base is None else base._base
@@ -527,7 +560,6 @@ def _shared(value: Value, base: Value, view_op: ops.Function | None = None) -> V
         if taken is not None and _grad_mode.enabled:
             out._view_ops = taken + (view_op,)
         views.register(out, owner)
-    return out
 
 
 def _record_assignment(x: Value, index, v: Value) -> None:

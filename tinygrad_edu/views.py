@@ -26,6 +26,7 @@ the ``W.T`` of every forward does not live as long as ``W``.
 
 from __future__ import annotations
 
+import gc
 import weakref
 
 import numpy as np
@@ -67,11 +68,25 @@ def register(view, owner) -> None:
 
 
 def live_views(value) -> list:
-    """The views of ``value`` still alive. (An id can be reused only after its owner is gone, and
-    with it every view of it, whose references are then dead.)"""
+    """The views of ``value`` still alive, each once. (An id can be reused only after its owner is
+    gone, and with it every view of it, whose references are then dead.)"""
     owner = value if value._owner is None else value._owner
-    views = [ref() for ref in _views.get(id(owner), ())]
-    return [view for view in views if view is not None and view._base is value]
+    views = {id(view): view for view in (ref() for ref in _views.get(id(owner), ()))
+             if view is not None and view._base is value}
+    return list(views.values())
+
+
+def adopt(leaf) -> None:
+    """Register the views of ``leaf``, a leaf that stops requiring grad.
+
+    speed: ``value._view`` does not register a transpose of a leaf that requires grad (every
+    Linear's ``W.T``): no ``x[index] = v`` recorded in a graph can reach such a leaf (in_place.py),
+    so ``live_views`` is never asked for them while it requires grad. When it stops, they are
+    found among the objects that refer to it, which the garbage collector knows; see
+    benchmarks/README.md."""
+    for referrer in gc.get_referrers(leaf):
+        if getattr(referrer, "_base", None) is leaf and hasattr(referrer, "_view_ops"):
+            register(referrer, leaf if referrer._owner is None else referrer._owner)
 
 
 def positions(view, index=...) -> tuple:
