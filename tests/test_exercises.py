@@ -140,12 +140,24 @@ def test_check_of_a_folder_that_is_not_a_workspace_is_one_line_and_exit_2(tmp_pa
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "exercises start" in result.stderr
 
 
-def test_a_missing_part_file_is_an_error_for_its_tasks(solved, start_with):
+def test_a_missing_part_file_is_an_error_for_its_tasks_that_says_how_to_write_it(solved, start_with):
     (solved / "part4_optimizers.py").unlink()
     results = grade(solved, ["3.2", "4.1"], start_with)
     assert results["3.2"].status == "passed"
-    assert (results["4.1"].status, results["4.1"].message) == ("error", "part4_optimizers.py is missing from the "
-                                                                         "workspace")
+    assert results["4.1"].status == "error"
+    assert results["4.1"].message == ("part4_optimizers.py is missing from the workspace (started before Part 4 "
+                                      f"existed?); write it with: tinygrad-edu exercises reset {solved} 4.1")
+
+
+def test_reset_writes_a_part_a_workspace_started_before_it_lacks(solved, start_with):
+    (solved / "part6_curvature.py").unlink()  # as in a workspace started before Part 6 existed
+    result = run_tinygrad_edu("exercises", "reset", str(solved), "6.3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote {solved / 'part6_curvature.py'}: Part 6's tasks, each a stub"
+    assert (solved / "part6_curvature.py").read_text() == workspace.written_files()["part6_curvature.py"]
+    assert not any(p.name.startswith("solved-backup-") for p in solved.parent.iterdir())  # nothing to keep
+    statuses = {task: r.status for task, r in grade(solved, ["5.1", "6.1", "6.3"], start_with).items()}
+    assert statuses == {"5.1": "passed", "6.1": "not started", "6.3": "not started"}
 
 
 def test_a_workspace_written_before_the_rename_still_grades_and_resets(solved, start_with):

@@ -131,7 +131,10 @@ def run_reset(args: argparse.Namespace) -> int:
         path, backup = reset(args.dir, BY_ID[args.task])
     except (WorkspaceError, OSError) as error:
         return fail(str(error))
-    print(f"Task {args.task} is a stub again in {path}; your version is in {backup}")
+    if backup is None:
+        print(f"Wrote {path}: Part {BY_ID[args.task].part}'s tasks, each a stub")
+    else:
+        print(f"Task {args.task} is a stub again in {path}; your version is in {backup}")
     return 0
 
 

@@ -35,7 +35,7 @@ from . import (
 from .feedback import ERROR, FAILED, PASSED, explain, where
 from .runner import Child, ChildGone, ReferenceUsed, StudentRaised
 from .swap import OPERATION_TASKS
-from .tasks import TASKS, Task
+from .tasks import PARTS, TASKS, Task
 from .toolkit import Mismatch, StudentError
 from .workspace import part_files
 
@@ -107,7 +107,7 @@ def grade_task(task: Task, directory: Path, timeout: float, start_with: runner.F
     missing = task.filename not in files
     if missing or any(name in broken for name in needed):
         result.status = ERROR
-        result.message = (f"{task.filename} is missing from the workspace" if missing
+        result.message = (missing_file(task.filename, directory) if missing
                           else next(broken[name] for name in needed if name in broken))
         return result
     every_part = parts is None
@@ -158,6 +158,14 @@ def run_check(task: Task, child: Child, result: Result) -> bool:
     return checked
 
 
+def missing_file(filename: str, directory: Path | None) -> str:
+    """A part's file is not in the workspace (started before the part existed, or deleted): how to write it."""
+    part = next(number for number, (name, _) in PARTS.items() if name == filename)
+    first = next(task.id for task in TASKS if task.part == part)
+    return (f"{filename} is missing from the workspace (started before Part {part} existed?); write it with: "
+            f"tinygrad-edu exercises reset {directory or 'WORKSPACE'} {first}")
+
+
 def not_imported(task: Task, reply: dict) -> tuple[str, str, list[str]]:
     """Why the child could not get the student's code ready: a file or name missing, or the import raised."""
     if "missing_symbol" in reply:
@@ -166,7 +174,7 @@ def not_imported(task: Task, reply: dict) -> tuple[str, str, list[str]]:
             return ERROR, f"{filename} defines no {symbol} (keep its name: the check looks it up)", []
         return ERROR, f"uses Task {task_id} ({symbol}), which {filename} no longer defines", []
     if "missing_file" in reply:
-        return ERROR, f"{reply['missing_file']} is missing from the workspace", []
+        return ERROR, missing_file(reply["missing_file"], None), []
     info, filename = reply.get("raised") or {}, reply.get("file") or task.filename
     status, message, details = explain(info, task)
     if info.get("type") == "SystemExit":

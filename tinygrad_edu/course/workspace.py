@@ -139,12 +139,18 @@ def sections(text: str) -> list[tuple[str | None, str]]:
     return [(task_id, "".join(lines)) for task_id, lines in pieces]
 
 
-def reset(directory: Path, task: Task) -> tuple[Path, Path]:
-    """Put ``task``'s stub back in its file; return the file and where the student's version went."""
+def reset(directory: Path, task: Task) -> tuple[Path, Path | None]:
+    """Put ``task``'s stub back in its file; return the file and where the student's version went.
+
+    A workspace without ``task``'s part file (written before that part existed, or the file
+    deleted) gets the part's file of stubs, and there was no version to keep (None)."""
     path = part_file(directory, task.filename)
     if path is None:
-        raise WorkspaceError(f"{directory / task.filename} does not exist; is {directory} a workspace written by "
-                             "`exercises start`?")
+        if not part_files(directory):
+            raise WorkspaceError(f"{directory / task.filename} does not exist; is {directory} a workspace written "
+                                 "by `exercises start`?")
+        write_text(directory / task.filename, render(template_text(task.filename), solutions=False))
+        return directory / task.filename, None
     current = path.read_text(encoding="utf-8")
     stub = dict(sections(render(template_text(task.filename), solutions=False)))[task.id]
     pieces = sections(current)
