@@ -428,7 +428,7 @@ def run_page(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tinygrad-edu",
+        prog=terminal.PROGRAM,
         description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers. "
                     "Without a command, runs the tour.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {tg.__version__}")
@@ -466,11 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     command = f"{parser.prog} {args.command}" if args.command else parser.prog
     hook = sys.unraisablehook
     sys.unraisablehook = functools.partial(redeliver_lost_interrupts, report_others=hook)
+    terminal.command_line_started()  # until here, Ctrl-C exited at once: see terminal.py
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:  # Ctrl-C: one line, and the code a shell gives a program stopped by SIGINT
-        print(f"{command}: interrupted", file=sys.stderr)
-        return 130
+        return terminal.interrupted(command)
     except BrokenPipeError:
         # The reader stopped early (``tinygrad-edu | head``): not an error, and Python would
         # otherwise print one more traceback when it flushes stdout at exit.

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..terminal import write_line
 from . import curvature, descent
 from . import curvature_runs as runs
 from .computed import true_derivative_values
@@ -307,13 +308,13 @@ def print_sections(sections: list[Section]) -> tuple[int, int]:
     label_width = max(len(check.label) for check in checks)
     ours_width = min(max(len(check.ours) for check in checks), 26)
     for title, items in sections:
-        print(f"\n{title}")
+        write_line(f"\n{title}")
         for item in items:
             if isinstance(item, str):
-                print(item)
+                write_line(item)
                 continue
             mark = CHECK if item.agrees else CROSS
-            print(f"  {item.label:<{label_width}}  {item.ours:<{ours_width}}  {item.closed}  {mark}")
+            write_line(f"  {item.label:<{label_width}}  {item.ours:<{ours_width}}  {item.closed}  {mark}")
     return sum(check.agrees for check in checks), len(checks)
 
 
@@ -377,19 +378,19 @@ def report(out_dir: Path | None) -> int:
 
     An OSError from writing the pictures is the caller's to report.
     """
-    print(f"tinygrad_edu {__version__}: Part 4, curvature. Every value on the left is computed with the engine's "
-          "own second derivatives")
-    print("(autograd.grad with create_graph=True, autograd.functional.hessian) or measured from a run of optim; "
-          "beside it, the closed form")
-    print(f"it must equal, computed without the engine. {CHECK} means within 1e-9 relative "
-          f"(a measured rate: within 2%).")
+    write_line(f"tinygrad_edu {__version__}: Part 4, curvature. Every value on the left is computed with the engine's "
+               "own second derivatives")
+    write_line("(autograd.grad with create_graph=True, autograd.functional.hessian) or measured from a run of optim; "
+               "beside it, the closed form")
+    write_line(f"it must equal, computed without the engine. {CHECK} means within 1e-9 relative "
+               f"(a measured rate: within 2%).")
     sections = bowl_sections() + [quartic_section()] + runs_sections() + [newton_section()]
     agreeing, total = print_sections(sections)
-    print(f"\n{agreeing}/{total} values agree with their closed forms")
+    write_line(f"\n{agreeing}/{total} values agree with their closed forms")
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        print("\nPictures")
+        write_line("\nPictures")
         for line in write_pictures(out_dir):
-            print(f"  {line}")
+            write_line(f"  {line}")
     sys.stdout.flush()
     return 0 if agreeing == total else 1

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import Value, no_grad, optim
+from ..terminal import write_line
 
 # Autograd and the slide's formula compute the same float64 numbers in a different order.
 AGREEMENT = 1e-12
@@ -49,8 +50,8 @@ def train_sample_by_sample(theta: Value, inputs: np.ndarray, targets: np.ndarray
         with no_grad():
             mean_loss, accuracy = evaluate(predict(Value(inputs)).data)
         losses.append(mean_loss)
-        print(f"Epoch: {epoch:02d} -- mean loss = {mean_loss:.5f}, accuracy = {accuracy:.4f}")
-    print("θ =", np.array2string(theta.data, precision=4, floatmode="fixed", prefix="θ = "))
+        write_line(f"Epoch: {epoch:02d} -- mean loss = {mean_loss:.5f}, accuracy = {accuracy:.4f}")
+    write_line(f"θ = {np.array2string(theta.data, precision=4, floatmode='fixed', prefix='θ = ')}")
     verdict = "agree" if largest_gap < AGREEMENT else f"DISAGREE (largest difference {largest_gap:.3g})"
-    print(f"Autograd's ∇θ L and the slide's {formula} {verdict} at all {epochs * len(inputs)} steps.")
+    write_line(f"Autograd's ∇θ L and the slide's {formula} {verdict} at all {epochs * len(inputs)} steps.")
     return losses

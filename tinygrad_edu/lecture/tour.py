@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..terminal import write_line
 from . import descent, mlp
 from .computed import computed_values, true_derivative_values
 from .expected import GROUPS, SlideValue
@@ -65,10 +66,10 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict, true: dict)
     for entry in expected:
         if GROUPS[entry.group][0] != part:
             part = GROUPS[entry.group][0]
-            print(f"\n{part}")
+            write_line(f"\n{part}")
         if entry.group != group:
             group = entry.group
-            print(f"  {GROUPS[group][1]}")
+            write_line(f"  {GROUPS[group][1]}")
         numbers = computed.get(entry.key)
         matches = compare(entry, numbers)
         reproduced, total = reproduced + sum(matches), total + len(matches)
@@ -77,7 +78,7 @@ def print_comparison(expected: Sequence[SlideValue], computed: dict, true: dict)
             mark += f" {DECK}" + beside(entry, true.get(entry.key), before)
             before = true.get(entry.key)
         ours, slide = shown(entry, numbers), entry.layout.format(*entry.printed)
-        print(f"    {entry.label:<{label_width}}  {ours:<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
+        write_line(f"    {entry.label:<{label_width}}  {ours:<{OURS_WIDTH}}  slide {slide:<{OURS_WIDTH}} {mark}")
     return reproduced, total
 
 
@@ -126,21 +127,21 @@ def tour(out_dir: Path, expected: Sequence[SlideValue]) -> int:
 
     An OSError from writing the pictures (``out_dir`` is a file, say) is the caller's to report.
     """
-    print(f"tinygrad_edu {__version__}: the lecture's numbers, computed here, beside the slide's.")
-    print(f"{CHECK} means the same digits at the slide's precision. Inputs the slides set "
-          "(x = [1, 2], the weights 0.1, x₀ = -2.0, η, γ) are not counted.")
-    print(f"{CHECK} {DECK} means reproduced only by stepping, as the deck does, with its wrong derivative "
-          "of the quartic,\n4x³ + 3x² − 4x; beside it, `true f′:` is what the true derivative "
-          "4x³ + 3x² − 4x − 2 (autograd) gives.")
+    write_line(f"tinygrad_edu {__version__}: the lecture's numbers, computed here, beside the slide's.")
+    write_line(f"{CHECK} means the same digits at the slide's precision. Inputs the slides set "
+               "(x = [1, 2], the weights 0.1, x₀ = -2.0, η, γ) are not counted.")
+    write_line(f"{CHECK} {DECK} means reproduced only by stepping, as the deck does, with its wrong derivative "
+               "of the quartic,\n4x³ + 3x² − 4x; beside it, `true f′:` is what the true derivative "
+               "4x³ + 3x² − 4x − 2 (autograd) gives.")
     reproduced, total = print_comparison(expected, computed_values(), true_derivative_values())
     deck = sum(len(entry.printed) for entry in expected if entry.deck_derivative)
-    print(f"\n{reproduced}/{total} slide values reproduced")
-    print(f"{deck} of them ({DECK}) only with the deck's wrong derivative of the quartic, which drops the −2 "
-          "of −2x;\nthe deck's mistakes are explained in docs/slides.md, and `tinygrad-edu check-derivative` "
-          "catches this one.")
+    write_line(f"\n{reproduced}/{total} slide values reproduced")
+    write_line(f"{deck} of them ({DECK}) only with the deck's wrong derivative of the quartic, which drops the −2 "
+               "of −2x;\nthe deck's mistakes are explained in docs/slides.md, and `tinygrad-edu check-derivative` "
+               "catches this one.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    print("\nPictures")
-    print(f"  the slide network's graph after backward: {write_graph(out_dir)}")
-    print(f"  the three rules on the quartic: {write_trajectories(out_dir)}")
+    write_line("\nPictures")
+    write_line(f"  the slide network's graph after backward: {write_graph(out_dir)}")
+    write_line(f"  the three rules on the quartic: {write_trajectories(out_dir)}")
     sys.stdout.flush()
     return 0 if reproduced == total else 1

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import Value, optim
+from ..terminal import write_line
 from . import descent
 
 __all__ = ["check", "check_damping", "check_iterates", "check_taming_rate", "check_zigzag_rate", "unanswered"]
@@ -30,7 +31,7 @@ def unanswered(answer: Any) -> bool:
 
 
 def say_waiting(name: str) -> None:
-    print(f"Your turn: {name} is still ... — write it in the cell above, run that cell, then this one.")
+    write_line(f"Your turn: {name} is still ... — write it in the cell above, run that cell, then this one.")
 
 
 def numbers(value: Any) -> np.ndarray:
@@ -50,13 +51,13 @@ def check(name: str, answer: Any, expected: Any, hint: str, rtol: float = 1e-4, 
     try:
         mine = numbers(answer)
     except (TypeError, ValueError):
-        return print(f"{WRONG} {name}: expected a number or an array of numbers, got {type(answer).__name__}")
+        return write_line(f"{WRONG} {name}: expected a number or an array of numbers, got {type(answer).__name__}")
     want = numbers(expected)
     if mine.size != want.size:
-        return print(f"{WRONG} {name} has {mine.size} number(s), the answer has {want.size}. {hint}")
+        return write_line(f"{WRONG} {name} has {mine.size} number(s), the answer has {want.size}. {hint}")
     if np.allclose(mine, want, rtol=rtol, atol=atol):
-        return print(f"{RIGHT} {name} = {shown(mine)}: right.")
-    print(f"{WRONG} {name} = {shown(mine)} is not right yet. {hint}")
+        return write_line(f"{RIGHT} {name} = {shown(mine)}: right.")
+    write_line(f"{WRONG} {name} = {shown(mine)} is not right yet. {hint}")
 
 
 def check_iterates(name: str, xs: Sequence[Any], expected: Sequence[float], hint: str) -> None:
@@ -66,10 +67,10 @@ def check_iterates(name: str, xs: Sequence[Any], expected: Sequence[float], hint
     mine, want = numbers(list(xs)), numbers(list(expected))
     for epoch, (a, b) in enumerate(zip(mine, want, strict=False)):
         if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
-            return print(f"{WRONG} {name}: x after epoch {epoch:02d} is {a:.5f}, which is not right yet. {hint}")
+            return write_line(f"{WRONG} {name}: x after epoch {epoch:02d} is {a:.5f}, which is not right yet. {hint}")
     if mine.size != want.size:
-        return print(f"{WRONG} {name}: {mine.size} epochs, expected {want.size}. {hint}")
-    print(f"{RIGHT} {name}: all {mine.size} epochs right.")
+        return write_line(f"{WRONG} {name}: {mine.size} epochs, expected {want.size}. {hint}")
+    write_line(f"{RIGHT} {name}: all {mine.size} epochs right.")
 
 
 def gradient_descent(derivative: Callable[[float], float], lr: float, x: float = descent.START,
@@ -91,13 +92,13 @@ def check_zigzag_rate(lr: Any) -> None:
         return say_waiting("zigzag_lr")
     xs = gradient_descent(descent.parabola_derivative, float(lr))
     if not all(a * b < 0 for a, b in zip([descent.START, *xs], xs, strict=False)):
-        return print(f"{WRONG} with η = {lr:g} x does not change sign at every step: the step is too short "
-                     f"to cross 0. Try a larger η.")
+        return write_line(f"{WRONG} with η = {lr:g} x does not change sign at every step: the step is too short "
+                          f"to cross 0. Try a larger η.")
     if not abs(xs[-1]) < abs(descent.START):
-        return print(f"{WRONG} with η = {lr:g} x changes sign but grows (x after epoch 19: {xs[-1]:.4g}): "
-                     f"each step overshoots 0 by more than x was from it. Try a smaller η.")
-    print(f"{RIGHT} with η = {lr:g} x changes sign at every step and still converges "
-          f"(x after epoch 19: {xs[-1]:.5f}).")
+        return write_line(f"{WRONG} with η = {lr:g} x changes sign but grows (x after epoch 19: {xs[-1]:.4g}): "
+                          f"each step overshoots 0 by more than x was from it. Try a smaller η.")
+    write_line(f"{RIGHT} with η = {lr:g} x changes sign at every step and still converges "
+               f"(x after epoch 19: {xs[-1]:.5f}).")
 
 
 def check_taming_rate(lr: Any, momentum: float = 0.9, epochs: int = 100) -> None:
@@ -106,14 +107,14 @@ def check_taming_rate(lr: Any, momentum: float = 0.9, epochs: int = 100) -> None
         return say_waiting("tamed_lr")
     run = descent.run("nesterov", descent.quartic, lr=float(lr), momentum=momentum, epochs=epochs)
     if run.diverged_at is not None:
-        return print(f"{WRONG} with η = {lr:g} Nesterov still diverges ({descent.divergence_note(run)}). "
-                     f"Try a smaller η.")
+        return write_line(f"{WRONG} with η = {lr:g} Nesterov still diverges ({descent.divergence_note(run)}). "
+                          f"Try a smaller η.")
     lowest = min(descent.minimisers(descent.quartic), key=descent.quartic)
     if not math.isclose(run.xs[-1], lowest, abs_tol=1e-3):
-        return print(f"{WRONG} with η = {lr:g} x ends at {run.xs[-1]:.4f} after {epochs} epochs, not at f's lowest "
-                     f"point: it stopped in the other valley, or is still on its way. Try another η.")
-    print(f"{RIGHT} with η = {lr:g} Nesterov with the true derivative reaches f's lowest point, "
-          f"x = {run.xs[-1]:.4f}, in {epochs} epochs.")
+        return write_line(f"{WRONG} with η = {lr:g} x ends at {run.xs[-1]:.4f} after {epochs} epochs, not at f's "
+                          f"lowest point: it stopped in the other valley, or is still on its way. Try another η.")
+    write_line(f"{RIGHT} with η = {lr:g} Nesterov with the true derivative reaches f's lowest point, "
+               f"x = {run.xs[-1]:.4f}, in {epochs} epochs.")
 
 
 def check_damping(damping: Any, x: float = 0.0) -> None:
@@ -124,10 +125,10 @@ def check_damping(damping: Any, x: float = 0.0) -> None:
     try:
         optim.Newton([point], damping=damping).step(lambda: descent.quartic(point))
     except (TypeError, ValueError) as error:
-        return print(f"{WRONG} damping = {damping!r} is refused: {error}. Try a number ≥ 0.")
+        return write_line(f"{WRONG} damping = {damping!r} is refused: {error}. Try a number ≥ 0.")
     before, after = descent.quartic(x), descent.quartic(point.item())
     if after < before:
-        return print(f"{RIGHT} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, downhill: "
-                     f"f goes from {before:.4f} to {after:.4f}.")
-    print(f"{WRONG} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, and f goes from "
-          f"{before:.4f} up to {after:.4f}: f″ + λ is not above 0 yet. Try a larger λ.")
+        return write_line(f"{RIGHT} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, downhill: "
+                          f"f goes from {before:.4f} to {after:.4f}.")
+    write_line(f"{WRONG} with λ = {damping:g} the step goes from x = {x:g} to {point.item():.4f}, and f goes from "
+               f"{before:.4f} up to {after:.4f}: f″ + λ is not above 0 yet. Try a larger λ.")

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..arguments import is_int
 from ..autograd import no_grad
+from ..terminal import write_line
 from ..value import Value
 from .container import Sequential
 from .module import Module
@@ -101,7 +102,7 @@ def summary(model: Module, input_size: tuple, batch_size: int = -1) -> SummaryRe
         raise TypeError(f"summary: batch_size must be an int (torchsummary prints -1), got {batch_size!r}")
     rows = _run_with_hooks(model, tuple(input_size), batch_size)
     result = _totals(rows, input_size, batch_size)
-    print(result)
+    write_line(str(result))
     return result
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from .. import ops
 from ..autograd import backward_steps, node_ids
 from ..printing import format_array
+from ..terminal import write_line
 from ..value import Value
 from .formulas import Formula, formula_of
 
@@ -237,4 +238,4 @@ def print_trace(steps: list[TraceStep], precision: int = 4) -> None:
     """Print the chain rule, one step a line, as a lecture works it by hand."""
     root_id = steps[0].output_id if steps else None
     for step in steps:
-        print(step_text(step, precision, root_id))
+        write_line(step_text(step, precision, root_id))
