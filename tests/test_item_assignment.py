@@ -342,8 +342,15 @@ def reshaped(lib, w, u):
     return flat * lib.tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32))
 
 
+def of_a_0d_value(lib, w, u):
+    x = w[0] * 1  # 0-d: its views reshape its one number
+    v = x.reshape(1, 1)
+    v[:] = (u[1] * 2).reshape(1, 1)
+    return x * v + x[None]
+
+
 THROUGH_VIEWS = [into_a_view, view_alive, transposed, view_of_a_view, view_written_from_its_base, view_into_itself,
-                 reshaped]
+                 reshaped, of_a_0d_value]
 
 
 @pytest.mark.parametrize("build", THROUGH_VIEWS, ids=lambda build: build.__name__)
