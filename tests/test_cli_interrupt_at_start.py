@@ -142,8 +142,8 @@ def test_a_real_sigint_at_each_stage_of_loading_exits_130_with_one_line(form, mo
 def test_a_real_sigint_after_any_delay_exits_130_with_one_line(form, script):
     """A signal sent before any module of the package has loaded can land in Python's own start (which,
     inside site, says 'Fatal Python error' and exits 1), before Python listens for it at all, or while the
-    package's first module, terminal.py, is still loading: that delay proves nothing. Once one has loaded
-    (terminal.py, first), every delay is checked; a second is that late on any machine."""
+    package's first module, interrupts.py, is still loading: that delay proves nothing. Once one has loaded
+    (interrupts.py, first), every delay is checked; a second is that late on any machine."""
     checked = []
     for delay in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 1.0):
         run = Started(form, script)

@@ -23,12 +23,13 @@ The pictures' names load on first use (PEP 562 ``__getattr__`` below), so that
 matplotlib or torch.
 """
 
-from importlib import import_module
-from typing import Any
-
 # First, for what loading it does: while python -m tinygrad_edu (or tinygrad-edu) loads the rest,
-# Ctrl-C exits 130 with one line, not a traceback of imports (see terminal.py).
-from . import terminal  # noqa: F401  # isort: skip
+# Ctrl-C exits 130 with one line, not a traceback of imports (see interrupts.py).
+from . import interrupts  # noqa: F401  # isort: skip
+
+from importlib import import_module  # noqa: E402
+from typing import Any  # noqa: E402
+
 from . import autograd, interop, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import arange, argmax, generator, manual_seed, ones, rand, randn, zeros

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tinygrad_edu as tg
-from tinygrad_edu import terminal
+from tinygrad_edu import interrupts, terminal
 from tinygrad_edu.course.cli import add_exercises_command
 from tinygrad_edu.lecture import descent, expected, iris
 from tinygrad_edu.lecture.page_examples import EXAMPLES
@@ -428,7 +428,7 @@ def run_page(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=terminal.PROGRAM,
+        prog=interrupts.PROGRAM,
         description="tinygrad_edu: autodiff to read end to end, and the momentum lecture's numbers. "
                     "Without a command, runs the tour.")
     parser.add_argument("--version", action="version", version=f"tinygrad_edu {tg.__version__}")
@@ -466,11 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     command = f"{parser.prog} {args.command}" if args.command else parser.prog
     hook = sys.unraisablehook
     sys.unraisablehook = functools.partial(redeliver_lost_interrupts, report_others=hook)
-    terminal.command_line_started()  # until here, Ctrl-C exited at once: see terminal.py
+    interrupts.command_line_started()  # until here, Ctrl-C exited at once: see interrupts.py
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:  # Ctrl-C: one line, and the code a shell gives a program stopped by SIGINT
-        return terminal.interrupted(command)
+        return interrupts.interrupted(command)
     except BrokenPipeError:
         # The reader stopped early (``tinygrad-edu | head``): not an error, and Python would
         # otherwise print one more traceback when it flushes stdout at exit.
