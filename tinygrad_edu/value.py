@@ -87,7 +87,7 @@ class Value:
         if self._op is not None and not flag:
             raise RuntimeError("Value: requires_grad can only be turned off on a leaf; use .detach()")
         if self._requires_grad and not flag:
-            views.adopt(self)
+            views.unregistered(self)
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, flag: bool = True) -> Value:
@@ -531,12 +531,7 @@ def _view(op: ops.Function, base: Value) -> Value:
         out._op, out._requires_grad = op, True
     else:
         out._op, out._requires_grad = None, False
-    owner = base if base._owner is None else base._owner
-    out._owner, out._base = owner, base if base._base is None else base._base
-    taken = () if base._base is None else base._view_ops
-    out._view_ops = taken + (op,) if taken is not None and _grad_mode.enabled else None
-    if out._base._op is not None or not out._base._requires_grad:  # else registered when it stops (views.adopt)
-        views.register(out, owner)
+    _share(out, base, op, register=base._op is not None or not base._requires_grad or base._base is not None)
     return out
 
 
@@ -550,8 +545,9 @@ def _shared(value: Value, base: Value, view_op: ops.Function | None = None) -> V
     return out
 
 
-def _share(out: View, base: Value, view_op: ops.Function | None) -> None:
-    """``out`` shares ``base``'s numbers and version count: as a view taken by ``view_op``, or detached."""
+def _share(out: View, base: Value, view_op: ops.Function | None, register: bool = True) -> None:
+    """``out`` shares ``base``'s numbers and version count: as a view taken by ``view_op``, or detached.
+    (``register`` False: see ``views.unregistered``.)"""
     owner = base if base._owner is None else base._owner
     out._owner, out._base, out._view_ops = owner, None, None
     if view_op is not None:
@@ -559,7 +555,8 @@ def _share(out: View, base: Value, view_op: ops.Function | None) -> None:
         taken = () if base._base is None else base._view_ops  # None: base was taken inside no_grad
         if taken is not None and _grad_mode.enabled:
             out._view_ops = taken + (view_op,)
-        views.register(out, owner)
+        if register:
+            views.register(out, owner)
 
 
 def _record_assignment(x: Value, index, v: Value) -> None:

@@ -37,6 +37,7 @@ SWEEP_EVERY = 1024  # the fewest registrations between two sweeps of the referen
 
 _views: dict = {}  # id(owner) -> weak references to its views (an owner outlives its views: they hold it)
 _registered = 0  # registrations since the last sweep
+_unregistered: set = set()  # ids of leaves whose views may not all be registered (``unregistered``)
 _next_sweep = SWEEP_EVERY  # a sweep walks every reference: after as many new ones as it kept, so each costs O(1)
 
 
@@ -67,26 +68,30 @@ def register(view, owner) -> None:
         _registered, _next_sweep = 0, max(SWEEP_EVERY, sum(map(len, _views.values())))
 
 
+def unregistered(leaf) -> None:
+    """``leaf`` stops requiring grad: it may have views that were not registered.
+
+    speed: ``value._view`` does not register a transpose (every Linear's ``W.T``) of a leaf
+    that requires grad, since no ``x[index] = v`` recorded in a graph can reach such a leaf
+    (in_place.py) and ``live_views`` is never asked for them. Once the leaf stops requiring
+    grad, the first ``live_views`` of it finds them among the objects that refer to it, which
+    the garbage collector knows: one walk of them all, only if it comes to that. See
+    benchmarks/README.md."""
+    _unregistered.add(id(leaf))
+
+
 def live_views(value) -> list:
     """The views of ``value`` still alive, each once. (An id can be reused only after its owner is
     gone, and with it every view of it, whose references are then dead.)"""
+    if id(value) in _unregistered:
+        _unregistered.discard(id(value))
+        for referrer in gc.get_referrers(value):
+            if getattr(referrer, "_base", None) is value and hasattr(referrer, "_view_ops"):  # a View of it
+                register(referrer, referrer._owner)
     owner = value if value._owner is None else value._owner
     views = {id(view): view for view in (ref() for ref in _views.get(id(owner), ()))
              if view is not None and view._base is value}
     return list(views.values())
-
-
-def adopt(leaf) -> None:
-    """Register the views of ``leaf``, a leaf that stops requiring grad.
-
-    speed: ``value._view`` does not register a transpose of a leaf that requires grad (every
-    Linear's ``W.T``): no ``x[index] = v`` recorded in a graph can reach such a leaf (in_place.py),
-    so ``live_views`` is never asked for them while it requires grad. When it stops, they are
-    found among the objects that refer to it, which the garbage collector knows; see
-    benchmarks/README.md."""
-    for referrer in gc.get_referrers(leaf):
-        if getattr(referrer, "_base", None) is leaf and hasattr(referrer, "_view_ops"):
-            register(referrer, leaf if referrer._owner is None else referrer._owner)
 
 
 def positions(view, index=...) -> tuple:
