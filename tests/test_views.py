@@ -234,16 +234,19 @@ def test_a_view_registered_twice_is_listed_once():
     assert views.live_views(w) == [kept]
 
 
-def test_a_weights_transpose_is_found_once_the_weight_stops_requiring_grad():
+def test_a_weights_transpose_is_found_once_the_weight_stops_requiring_grad(monkeypatch):
+    walks, get_referrers = [], gc.get_referrers
+    monkeypatch.setattr(views.gc, "get_referrers", lambda *objects: walks.append(objects) or get_referrers(*objects))
     w = leaf(tg)
     kept, row = w.T, w[0]  # the transpose unregistered (value._view), the row registered (the plain path)
     assert views.live_views(w) == [row]
-    w.requires_grad_(False)  # now x[index] = v on w can be recorded: its views are looked for, once
-    assert {id(v) for v in views.live_views(w)} == {id(kept), id(row)} and len(views.live_views(w)) == 2
     for _ in range(3):  # toggling, as a GAN's loop does each step, walks nothing
-        w.requires_grad_(True)
         w.requires_grad_(False)
-    assert len(views.live_views(w)) == 2
+        w.requires_grad_(True)
+    w.requires_grad_(False)  # now x[index] = v on w can be recorded: its views are looked for, once
+    assert walks == []
+    assert {id(v) for v in views.live_views(w)} == {id(kept), id(row)} and len(views.live_views(w)) == 2
+    assert len(walks) == 1
 
 
 @pytest.mark.parametrize("engine", ENGINES)
