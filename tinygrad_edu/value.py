@@ -506,32 +506,31 @@ def _new_value(data: np.ndarray, op: ops.Function | None = None) -> Value:
 
 def _view(op: ops.Function, base: Value) -> Value:
     """``apply(op, base)`` for reshape, transpose and indexing: where numpy's result is a view of
-    base's numbers, so is the Value's, sharing base's version count (views.py). Plainly::
+    base's numbers, so is the Value's, sharing base's version count (views.py)."""
+    if type(op) is ops.Transpose and base.data.ndim:  # speed: _transposed, below
+        return _transposed(op, base)
+    out = apply(op, base)
+    if base.data.ndim == 0:  # apply hands forward a 0-d array's number, a copy; the view is of the array
+        out.data = op.forward(base.data)
+    if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
+        return out
+    return _shared(out, base, view_op=op)
 
-        out = apply(op, base)
-        if base.data.ndim == 0:  # apply hands forward a 0-d array's number, a copy; the view is of the array
-            out.data = op.forward(base.data)
-        if out.data.base is None or not views.is_view_of(out.data, base.data):  # a new array has no base
-            return out
-        return _shared(out, base, view_op=op)
-    """
-    # speed: a transpose (every Linear's W.T) made a View at once; see benchmarks/README.md
-    if type(op) is not ops.Transpose or base.data.ndim == 0:
-        out = apply(op, base)
-        if base.data.ndim == 0:
-            out.data = op.forward(base.data)
-        if out.data.base is None or not views.is_view_of(out.data, base.data):
-            return out
-        return _shared(out, base, view_op=op)
+
+# speed: a transpose (every Linear's W.T) made a View at once, as _view makes it (tests/test_views.py); see
+# benchmarks/README.md
+
+def _transposed(op: ops.Transpose, base: Value) -> View:
     out = View.__new__(View)
-    out.data, out._grad, out.name = op.forward(base.data), None, None
+    out.data, out._grad, out.name = op.forward(base.data), None, None  # numpy's transpose: always a view
     if base._requires_grad and _grad_mode.enabled:
         op._first_input, op._second_input, op.needs_input_grad = base, None, (True,)
         op.versions = base._version << 64 | base._version
         out._op, out._requires_grad = op, True
     else:
         out._op, out._requires_grad = None, False
-    _share(out, base, op, register=base._op is not None or not base._requires_grad or base._base is not None)
+    leaf_requiring_grad = base._op is None and base._requires_grad and base._base is None
+    _share(out, base, op, register=not leaf_requiring_grad)  # views.unregistered says why
     return out
 
 
@@ -581,9 +580,9 @@ def _record_assignment(x: Value, index, v: Value) -> None:
     _take_place(base, op, was[id(base)], was.get(id(v), v))  # v is x, or a view of base: as it was
     for view in alive:
         picked = apply(ops.Index(views.positions(view)), base)  # base's new numbers at the view's places
-        op = ops.IndexPut(..., in_place=True)
-        op.forward(view.data, picked.data)  # what backward needs of the shapes
-        _take_place(view, op, was[id(view)], picked)
+        written_over = ops.IndexPut(..., in_place=True)
+        written_over.forward(view.data, picked.data)  # what backward needs of the shapes
+        _take_place(view, written_over, was[id(view)], picked)
 
 
 def _as_it_was(value: Value) -> View:
